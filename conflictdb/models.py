@@ -1,0 +1,168 @@
+"""The tracked base every ConflictDB record shares: provenance, verification status, version
+and a complete change history (bulk writes included).
+
+Rule homes:
+- stamping (who, when, which door, which import batch/row) — TrackedModel.save and
+  TrackedQuerySet.update/bulk_create, reading conflictdb.provenance;
+- history — django-simple-history, fed by the same context; `queryset.update()` and
+  `bulk_create()` write historical rows too, so no bulk path bypasses it.
+"""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from conflictdb import provenance
+from conflictdb.provenance import Channel
+
+# Chunk size for history written after bulk writes (keeps SQLite under its variable limit).
+_HISTORY_CHUNK = 500
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    CORROBORATED = "corroborated", "Corroborated"
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+    RETRACTED = "retracted", "Retracted"
+    FALSE = "false", "False"
+
+
+class TrackedQuerySet(models.QuerySet):
+    """A QuerySet whose bulk writes are stamped and recorded in the history like saves."""
+
+    def _stamp_values(self) -> dict:
+        ctx = provenance.current()
+        values = {
+            "updated_at": timezone.now(),
+            "updated_by": ctx.user if ctx.user is not None and ctx.user.pk else None,
+            "last_channel": ctx.channel,
+        }
+        if ctx.batch is not None:
+            values["import_batch"] = ctx.batch
+            values["import_row"] = ctx.row
+        return values
+
+    def update(self, **kwargs):
+        ctx = provenance.current()
+        values = {**self._stamp_values(), **kwargs, "version": F("version") + 1}
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            if not pks:
+                return 0
+            count = super().update(**values)
+            history = self.model.history
+            for start in range(0, len(pks), _HISTORY_CHUNK):
+                chunk = self.model._base_manager.using(self.db).filter(pk__in=pks[start : start + _HISTORY_CHUNK])
+                history.bulk_history_create(
+                    list(chunk),
+                    update=True,
+                    default_user=provenance.history_user(),
+                    default_change_reason=ctx.reason or "bulk update",
+                )
+        return count
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.stamp()
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            if created and all(obj.pk is not None for obj in created):
+                self.model.history.bulk_history_create(
+                    created,
+                    default_user=provenance.history_user(),
+                    default_change_reason=provenance.current().reason or "bulk create",
+                )
+        return created
+
+
+class TrackedManager(models.Manager.from_queryset(TrackedQuerySet)):
+    pass
+
+
+class TrackedModel(models.Model):
+    """Abstract base: provenance, verification status, optimistic-concurrency version, history."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.SYSTEM, editable=False,
+        help_text="The door this record came in through.",
+    )
+    last_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.SYSTEM, editable=False,
+        help_text="The door of the latest change.",
+    )
+    import_batch = models.ForeignKey(
+        "sources.ImportBatch", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+",
+        help_text="The import batch that created or last changed this record.",
+    )
+    import_row = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    verification_status = models.CharField(
+        max_length=12, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED,
+        db_index=True,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(inherit=True, get_user=provenance.history_user)
+
+    objects = TrackedManager()
+
+    PROVENANCE_FIELDS = (
+        "created_at", "created_by", "channel", "updated_at", "updated_by", "last_channel",
+        "import_batch", "import_row", "version",
+    )
+
+    class Meta:
+        abstract = True
+
+    def stamp(self):
+        """Set provenance from the current context; called on every save and bulk create."""
+        ctx = provenance.current()
+        now = timezone.now()
+        user = ctx.user if ctx.user is not None and getattr(ctx.user, "pk", None) else None
+        if self._state.adding:
+            self.created_at = now
+            self.created_by = user
+            self.channel = ctx.channel
+            self.version = 1
+        else:
+            self.version = (self.version or 0) + 1
+        self.updated_at = now
+        self.updated_by = user
+        self.last_channel = ctx.channel
+        if ctx.batch is not None:
+            self.import_batch = ctx.batch
+            self.import_row = ctx.row
+        if ctx.reason:
+            self._change_reason = ctx.reason
+
+    def save(self, *args, **kwargs):
+        self.stamp()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "updated_at", "updated_by", "last_channel", "import_batch", "import_row", "version"
+            }
+        super().save(*args, **kwargs)
+
+    def field_changes(self):
+        """[(history record, [(field, old, new), ...])] newest first: who changed what, when."""
+        records = list(self.history.select_related("history_user").order_by("-history_date", "-history_id"))
+        result = []
+        for newer, older in zip(records, records[1:] + [None]):
+            if older is None:
+                result.append((newer, []))
+                continue
+            delta = newer.diff_against(older, excluded_fields=["updated_at", "version"])
+            result.append((newer, [(c.field, c.old, c.new) for c in delta.changes]))
+        return result

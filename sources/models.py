@@ -1,0 +1,306 @@
+"""Sources, documents and excerpts: where every claim comes from.
+
+`sources` never imports `events` (a claim rests on a document, not the other way round).
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+
+from conflictdb.models import TrackedModel
+from conflictdb.names import normalise_name
+
+# How many characters around a quote are kept to re-anchor it (as W3C text-quote selectors do).
+ANCHOR_CONTEXT = 32
+
+
+class Reliability(models.TextChoices):
+    """NATO Admiralty code for the reliability of a source."""
+
+    A = "A", "A — completely reliable"
+    B = "B", "B — usually reliable"
+    C = "C", "C — fairly reliable"
+    D = "D", "D — not usually reliable"
+    E = "E", "E — unreliable"
+    F = "F", "F — reliability cannot be judged"
+
+
+class Source(TrackedModel):
+    class Kind(models.TextChoices):
+        NEWS_OUTLET = "news_outlet", "News outlet"
+        MONITOR = "monitor", "Monitoring organisation"
+        OFFICIAL = "official", "Official / government"
+        STATE_MEDIA = "state_media", "State media"
+        ARMED_GROUP = "armed_group", "Armed group statement"
+        INTERNATIONAL_ORG = "international_org", "International organisation"
+        SOCIAL_MEDIA = "social_media", "Social-media account"
+        INDIVIDUAL = "individual", "Individual"
+        ANONYMOUS = "anonymous", "Anonymous source"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    languages = models.CharField(max_length=100, blank=True, help_text="BCP 47 tags, comma separated.")
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
+    protected = models.BooleanField(
+        default=False, help_text="The identity must not be shown to users without permission."
+    )
+    public_label = models.CharField(
+        max_length=200, blank=True, help_text='What others see instead, e.g. "Anonymous local source".'
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability__in=Reliability.values),
+                name="source_reliability_a_to_f",
+                violation_error_message="Reliability must be one of the Admiralty grades A–F.",
+            ),
+            models.CheckConstraint(
+                condition=Q(protected=False) | ~Q(public_label=""),
+                name="source_protected_has_public_label",
+                violation_error_message="A protected source needs a public label to show instead of its name.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AliasBase(TrackedModel):
+    """A spelling of a name met in a source; `normalised` is the exact-match key."""
+
+    name = models.CharField(max_length=200)
+    normalised = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.normalised = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.normalised = normalise_name(self.name)
+        if not self.normalised:
+            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+
+    def __str__(self):
+        return self.name
+
+
+class SourceAlias(AliasBase):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        verbose_name_plural = "source aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalised"], name="source_alias_one_source",
+                violation_error_message="This spelling already names a source.",
+            ),
+        ]
+
+
+class Document(TrackedModel):
+    class DatePrecision(models.TextChoices):
+        DAY = "day", "Exact day"
+        WEEK = "week", "Within a week"
+        MONTH = "month", "Within a month"
+        YEAR = "year", "Within a year"
+
+    class Derivation(models.TextChoices):
+        TRANSLATION = "translation", "Translation"
+        REPUBLICATION = "republication", "Republication"
+        SUMMARY = "summary", "Summary"
+        EXCERPT = "excerpt", "Excerpt"
+
+    publisher = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="documents")
+    author = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    retrieved_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag, e.g. en, ar, ar-SY.")
+    text = models.TextField(blank=True, help_text="The full body. Fixed once excerpts point into it.")
+    text_sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    archive_url = models.URLField(max_length=1000, blank=True)
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derivatives",
+        help_text="The document this one translates, republishes or summarises.",
+    )
+    derivation = models.CharField(max_length=15, choices=Derivation.choices, blank=True)
+    notes = models.TextField(blank=True, help_text="Disclaimers and editorial notes.")
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        indexes = [models.Index(fields=["url"], name="document_url_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["url"], condition=~Q(url=""), name="document_url_unique",
+                violation_error_message="Another document already has this URL.",
+            ),
+            models.CheckConstraint(
+                condition=Q(derived_from__isnull=True, derivation="") | Q(derived_from__isnull=False) & ~Q(derivation=""),
+                name="document_derivation_with_origin",
+                violation_error_message="A derived document needs both the original and the kind of derivation.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(derived_from=F("pk")),
+                name="document_not_derived_from_itself",
+                violation_error_message="A document cannot be derived from itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @staticmethod
+    def hash_text(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def clean(self):
+        super().clean()
+        self._check_text_is_fixed()
+
+    def _check_text_is_fixed(self):
+        if self.pk is None:
+            return
+        old_sha = Document.objects.filter(pk=self.pk).values_list("text_sha256", flat=True).first()
+        if old_sha and old_sha != self.hash_text(self.text) and self.excerpts.exists():
+            raise ValidationError(
+                {"text": "The text cannot change: excerpts are anchored in it. Create a new document version instead."}
+            )
+
+    def save(self, *args, **kwargs):
+        self._check_text_is_fixed()
+        self.text_sha256 = self.hash_text(self.text)
+        super().save(*args, **kwargs)
+
+    def provenance_chain(self):
+        """This document, then what it derives from, to the original (cycle-safe)."""
+        chain, seen, doc = [], set(), self
+        while doc is not None and doc.pk not in seen:
+            chain.append(doc)
+            seen.add(doc.pk)
+            doc = doc.derived_from
+        return chain
+
+
+class Excerpt(TrackedModel):
+    """An exact quote, anchored by character offsets into its document's text."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="excerpts")
+    start = models.PositiveIntegerField(help_text="Offset of the first character (0-based).")
+    end = models.PositiveIntegerField(help_text="Offset after the last character.")
+    text = models.TextField(help_text="Must equal document.text[start:end].")
+    prefix = models.CharField(max_length=ANCHOR_CONTEXT, blank=True, editable=False)
+    suffix = models.CharField(max_length=ANCHOR_CONTEXT, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["document", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="excerpt_end_after_start",
+                violation_error_message="An excerpt must end after it starts (end > start).",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("text")),
+                name="excerpt_length_matches_offsets",
+                violation_error_message="The quote's length must equal end − start.",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "start", "end"], name="excerpt_unique_span",
+                violation_error_message="This passage of the document is already an excerpt.",
+            ),
+        ]
+
+    def __str__(self):
+        quote = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return f"“{quote}”"
+
+    def anchor_errors(self) -> dict:
+        """What is wrong with the anchoring, by field; empty when the quote matches the text."""
+        if self.document_id is None:
+            return {}
+        body = self.document.text
+        if self.start is None or self.end is None:
+            return {}
+        if self.end > len(body):
+            return {"end": f"The document text has {len(body)} characters; end={self.end} lies outside it."}
+        if self.start >= self.end:
+            return {"end": "An excerpt must end after it starts (end > start)."}
+        actual = body[self.start : self.end]
+        if actual != self.text:
+            return {
+                "text": f"The quote does not match the document at {self.start}–{self.end}: the text there is “{actual}”."
+            }
+        return {}
+
+    def clean(self):
+        super().clean()
+        errors = self.anchor_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        errors = self.anchor_errors()
+        if errors:
+            raise ValidationError(errors)
+        body = self.document.text
+        self.prefix = body[max(0, self.start - ANCHOR_CONTEXT) : self.start]
+        self.suffix = body[self.end : self.end + ANCHOR_CONTEXT]
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def for_quote(cls, document: Document, quote: str, occurrence: int = 1) -> "Excerpt":
+        """An (unsaved) excerpt for the n-th occurrence of an exact quote in the document."""
+        position = -1
+        for _ in range(occurrence):
+            position = document.text.find(quote, position + 1)
+            if position < 0:
+                raise ValidationError(
+                    {"text": f"Quote not found in “{document}” (occurrence {occurrence}): “{quote[:120]}”."}
+                )
+        return cls(document=document, start=position, end=position + len(quote), text=quote)
+
+
+class ImportBatch(models.Model):
+    """One file applied to the database: itself a piece of provenance, so not tracked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        REFUSED = "refused", "Refused"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    layout = models.CharField(max_length=50, help_text="The file layout, e.g. claims, ucdp-ged, oryx.")
+    options = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    refused_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error_report = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
