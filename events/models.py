@@ -296,6 +296,9 @@ class Event(TrackedModel):
     date_end = models.DateField()
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     civilian_targeting = models.BooleanField(default=False)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
+    )
     acled_id = models.CharField(max_length=30, blank=True, help_text="ACLED event_id_cnty, for re-import.")
     ucdp_id = models.CharField(max_length=30, blank=True, help_text="UCDP GED id, for re-import.")
     places = models.ManyToManyField(Location, through="EventLocation", related_name="events", blank=True)
@@ -318,6 +321,7 @@ class Event(TrackedModel):
                 name="event_sub_type_of_type",
                 violation_error_message="The sub-event type does not belong to this event type (ACLED hierarchy).",
             ),
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""), name="event_external_id_unique"),
             models.UniqueConstraint(fields=["acled_id"], condition=~Q(acled_id=""), name="event_acled_id_unique"),
             models.UniqueConstraint(fields=["ucdp_id"], condition=~Q(ucdp_id=""), name="event_ucdp_id_unique"),
         ]
@@ -393,6 +397,9 @@ class Claim(TrackedModel):
         help_text="Who asserts this; may differ from the document's publisher.",
     )
     excerpts = models.ManyToManyField(Excerpt, through="ClaimExcerpt", related_name="claims", blank=True)
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
+    )
     stance = models.CharField(max_length=8, choices=Stance.choices, default=Stance.ASSERTS)
     statement = models.TextField(help_text="A short paraphrase of what is claimed.")
     date_start = models.DateField(null=True, blank=True, help_text="Earliest date the claim refers to.")
@@ -408,6 +415,7 @@ class Claim(TrackedModel):
             models.Index(fields=["claimant"], name="claim_claimant_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""), name="claim_external_id_unique"),
             models.CheckConstraint(
                 condition=Q(credibility__gte=1, credibility__lte=6),
                 name="claim_credibility_1_to_6",

@@ -1,0 +1,37 @@
+"""Domain services shared by every door (admin, API, import, seed loader, commands)."""
+
+from django.db import models
+
+
+class WriteStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    UNCHANGED = "unchanged", "Unchanged"
+
+
+def upsert(model, lookup: dict, values: dict):
+    """Find a record by its natural key and make it carry `values`.
+
+    Saves only when something differs, so repeating a load leaves versions and history
+    untouched. Returns (record, WriteStatus).
+    """
+    record = model.objects.filter(**lookup).first()
+    if record is None:
+        record = model(**lookup, **values)
+        record.save()
+        return record, WriteStatus.CREATED
+    changed = False
+    for field, value in values.items():
+        current = getattr(record, field)
+        if isinstance(current, models.Model) or isinstance(value, models.Model):
+            current_id = getattr(record, model._meta.get_field(field).attname)
+            differs = current_id != (value.pk if value is not None else None)
+        else:
+            differs = current != value
+        if differs:
+            setattr(record, field, value)
+            changed = True
+    if not changed:
+        return record, WriteStatus.UNCHANGED
+    record.save()
+    return record, WriteStatus.UPDATED
