@@ -1,0 +1,363 @@
+from django.contrib import admin
+
+from conflictdb.admin import TrackedAdmin, TrackedStackedInline, TrackedTabularInline
+from events.models import (
+    Actor,
+    ActorAlias,
+    ActorMembership,
+    Attack,
+    Casualty,
+    CasualtyFigure,
+    Claim,
+    ClaimExcerpt,
+    Displacement,
+    DisplacementPlace,
+    EquipmentLoss,
+    EquipmentType,
+    EquipmentTypeAlias,
+    Event,
+    EventActor,
+    EventLocation,
+    Location,
+    LocationAlias,
+    SourceAffiliation,
+    TerritorialChange,
+)
+
+QUANTITY_FIELDS = ("low", "high", "qualifier", "wording")
+
+
+class DistinctSearchMixin:
+    """Search through alias tables without repeating a row per matching alias."""
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return (queryset.distinct() if may_have_duplicates else queryset), False
+
+
+# --- actors -----------------------------------------------------------------------------------
+
+
+class ActorAliasInline(TrackedTabularInline):
+    model = ActorAlias
+    fields = ("name",)
+
+
+class MembershipInline(TrackedTabularInline):
+    model = ActorMembership
+    fk_name = "member"
+    fields = ("coalition", "start", "end")
+    autocomplete_fields = ("coalition",)
+    verbose_name = "membership of a coalition"
+
+
+class AffiliationInline(TrackedTabularInline):
+    model = SourceAffiliation
+    fields = ("source", "note")
+    autocomplete_fields = ("source",)
+    verbose_name = "source speaking for this actor"
+
+
+@admin.register(Actor)
+class ActorAdmin(DistinctSearchMixin, TrackedAdmin):
+    list_display = ("name", "short_name", "kind", "inter_code", "country", "verification_status")
+    list_filter = ("kind", "inter_code", "verification_status")
+    search_fields = ("name", "short_name", "aliases__name", "aliases__normalised")
+    fields = ("name", "short_name", "kind", "inter_code", "country", "description", "verification_status")
+    inlines = [ActorAliasInline, MembershipInline, AffiliationInline]
+
+
+@admin.register(ActorAlias)
+class ActorAliasAdmin(TrackedAdmin):
+    list_display = ("name", "actor", "normalised")
+    list_select_related = ("actor",)
+    search_fields = ("name", "normalised", "actor__name")
+    autocomplete_fields = ("actor",)
+
+
+@admin.register(ActorMembership)
+class ActorMembershipAdmin(TrackedAdmin):
+    list_display = ("member", "coalition", "start", "end")
+    list_select_related = ("member", "coalition")
+    search_fields = ("member__name", "coalition__name")
+    autocomplete_fields = ("member", "coalition")
+
+
+@admin.register(SourceAffiliation)
+class SourceAffiliationAdmin(TrackedAdmin):
+    list_display = ("source", "actor", "note")
+    list_select_related = ("source", "actor")
+    search_fields = ("source__name", "actor__name")
+    autocomplete_fields = ("source", "actor")
+
+
+# --- places -----------------------------------------------------------------------------------
+
+
+class LocationAliasInline(TrackedTabularInline):
+    model = LocationAlias
+    fields = ("name", "language", "origin")
+
+
+@admin.register(Location)
+class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
+    list_display = ("name", "name_ar", "kind", "parent", "pcode", "latitude", "longitude", "coordinate_precision")
+    list_select_related = ("parent",)
+    list_filter = ("kind", "coordinate_precision", "verification_status")
+    search_fields = ("name", "name_ar", "pcode", "aliases__name", "aliases__normalised")
+    autocomplete_fields = ("parent",)
+    fields = ("name", "name_ar", "kind", "parent", "pcode", "geonames_id", ("latitude", "longitude"),
+              "coordinate_precision", "attribution", "verification_status")
+    inlines = [LocationAliasInline]
+
+
+@admin.register(LocationAlias)
+class LocationAliasAdmin(TrackedAdmin):
+    list_display = ("name", "location", "language", "origin", "normalised")
+    list_select_related = ("location",)
+    list_filter = ("origin", "language")
+    search_fields = ("name", "normalised", "location__name")
+    autocomplete_fields = ("location",)
+
+
+# --- equipment --------------------------------------------------------------------------------
+
+
+class EquipmentTypeAliasInline(TrackedTabularInline):
+    model = EquipmentTypeAlias
+    fields = ("name",)
+
+
+@admin.register(EquipmentType)
+class EquipmentTypeAdmin(DistinctSearchMixin, TrackedAdmin):
+    list_display = ("name", "category", "tracker_system_names", "verification_status")
+    list_filter = ("category",)
+    search_fields = ("name", "aliases__name", "aliases__normalised", "tracker_system_names")
+    inlines = [EquipmentTypeAliasInline]
+
+
+@admin.register(EquipmentTypeAlias)
+class EquipmentTypeAliasAdmin(TrackedAdmin):
+    list_display = ("name", "equipment_type", "normalised")
+    list_select_related = ("equipment_type",)
+    search_fields = ("name", "normalised", "equipment_type__name")
+    autocomplete_fields = ("equipment_type",)
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+class EventLocationInline(TrackedTabularInline):
+    model = EventLocation
+    fields = ("location", "role", "precision")
+    autocomplete_fields = ("location",)
+    verbose_name_plural = "places"
+
+
+class EventActorInline(TrackedTabularInline):
+    model = EventActor
+    fields = ("actor", "role")
+    autocomplete_fields = ("actor",)
+    verbose_name_plural = "actors"
+
+
+class EventClaimInline(TrackedTabularInline):
+    model = Claim
+    fields = ("statement", "claimant", "document", "credibility", "verification_status")
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "claims about this event"
+
+    def has_add_permission(self, request, obj=None):
+        return False  # claims are entered from their document, with their quotes
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claimant", "document")
+
+
+@admin.register(Event)
+class EventAdmin(TrackedAdmin):
+    list_display = ("title", "event_type", "sub_event_type", "date_start", "date_end", "date_precision",
+                    "verification_status")
+    list_filter = ("event_type", "sub_event_type", "date_precision", "civilian_targeting", "verification_status")
+    search_fields = ("title", "summary", "external_id", "acled_id", "ucdp_id")
+    date_hierarchy = "date_start"
+    fields = ("title", "summary", ("event_type", "sub_event_type"), ("date_start", "date_end", "date_precision"),
+              "civilian_targeting", ("external_id", "acled_id", "ucdp_id"), "verification_status")
+    inlines = [EventLocationInline, EventActorInline, EventClaimInline]
+
+
+# --- claims and what they state ---------------------------------------------------------------
+
+
+class ClaimExcerptInline(TrackedTabularInline):
+    model = ClaimExcerpt
+    fields = ("excerpt",)
+    autocomplete_fields = ("excerpt",)
+    verbose_name_plural = "quotes"
+
+
+class CasualtyFigureInline(TrackedTabularInline):
+    model = CasualtyFigure
+    fields = ("affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator", "place", "date")
+    autocomplete_fields = ("affiliation", "perpetrator", "place")
+
+
+class EquipmentLossInline(TrackedTabularInline):
+    model = EquipmentLoss
+    fields = ("equipment_type", "status", *QUANTITY_FIELDS, "owner", "captor", "place", "evidence_url")
+    autocomplete_fields = ("equipment_type", "owner", "captor", "place")
+
+
+class TerritorialChangeInline(TrackedTabularInline):
+    model = TerritorialChange
+    fields = ("place", "kind", "gaining", "losing", "date")
+    autocomplete_fields = ("place", "gaining", "losing")
+
+
+class AttackInline(TrackedTabularInline):
+    model = Attack
+    fields = ("kind", "perpetrator", "place", "target", "weapon", *QUANTITY_FIELDS, "date")
+    autocomplete_fields = ("perpetrator", "place")
+
+
+class DisplacementInline(TrackedStackedInline):
+    model = Displacement
+    fields = (QUANTITY_FIELDS, ("unit", "date_start", "date_end"))
+
+
+class CasualtyInline(TrackedStackedInline):
+    model = Casualty
+    fields = (("name", "name_ar"), ("age", "age_group", "sex"), ("category", "outcome", "occupation"),
+              ("date", "place"), "figure")
+    autocomplete_fields = ("place",)
+    raw_id_fields = ("figure",)
+    verbose_name_plural = "individual casualty records (personal data)"
+
+
+@admin.register(Claim)
+class ClaimAdmin(TrackedAdmin):
+    list_display = ("__str__", "claimant", "grade", "document", "event", "date_start", "verification_status")
+    list_select_related = ("claimant", "document", "event")
+    list_filter = ("verification_status", "credibility", "claimant__reliability", "claimant__kind", "stance")
+    search_fields = ("statement", "external_id", "claimant__name", "document__title", "event__title")
+    autocomplete_fields = ("event", "document", "claimant")
+    date_hierarchy = "date_start"
+    fields = ("document", "claimant", "event", "statement", "stance", ("date_start", "date_end", "date_precision"),
+              "credibility", "external_id", "verification_status")
+    inlines = [ClaimExcerptInline, CasualtyFigureInline, EquipmentLossInline, TerritorialChangeInline,
+               AttackInline, DisplacementInline, CasualtyInline]
+
+    @admin.display(description="Grade", ordering="claimant__reliability")
+    def grade(self, obj):
+        return obj.grade
+
+
+class ClaimChildAdmin(TrackedAdmin):
+    """Shared shape of the admins of records that hang off a claim."""
+
+    search_fields = ("claim__statement", "claim__external_id")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim")
+
+
+@admin.register(CasualtyFigure)
+class CasualtyFigureAdmin(ClaimChildAdmin):
+    list_display = ("__str__", "claim", "affiliation", "category", "subgroup", "outcome", "low", "high", "qualifier",
+                    "place", "verification_status")
+    list_select_related = ("claim", "affiliation", "place")
+    list_filter = ("category", "subgroup", "outcome", "qualifier", "verification_status")
+    search_fields = ClaimChildAdmin.search_fields + ("wording", "affiliation__name")
+    autocomplete_fields = ("claim", "affiliation", "perpetrator", "place")
+
+
+@admin.register(Casualty)
+class CasualtyAdmin(ClaimChildAdmin):
+    list_display = ("__str__", "claim", "category", "outcome", "sex", "age_group", "date", "place")
+    list_select_related = ("claim", "place")
+    list_filter = ("category", "outcome", "sex")
+    autocomplete_fields = ("claim", "place")
+    raw_id_fields = ("figure",)
+
+
+@admin.register(EquipmentLoss)
+class EquipmentLossAdmin(ClaimChildAdmin):
+    list_display = ("__str__", "claim", "equipment_type", "status", "low", "high", "owner", "captor", "place",
+                    "verification_status")
+    list_select_related = ("claim", "equipment_type", "owner", "captor", "place")
+    list_filter = ("status", "equipment_type__category", "verification_status")
+    search_fields = ClaimChildAdmin.search_fields + ("wording", "equipment_type__name", "place__name")
+    autocomplete_fields = ("claim", "equipment_type", "owner", "captor", "place")
+
+
+@admin.register(TerritorialChange)
+class TerritorialChangeAdmin(ClaimChildAdmin):
+    list_display = ("__str__", "claim", "place", "kind", "gaining", "losing", "date", "verification_status")
+    list_select_related = ("claim", "place", "gaining", "losing")
+    list_filter = ("kind", "verification_status")
+    search_fields = ClaimChildAdmin.search_fields + ("place__name", "place__aliases__name")
+    autocomplete_fields = ("claim", "place", "gaining", "losing")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, dup = super().get_search_results(request, queryset, search_term)
+        return (queryset.distinct() if dup else queryset), False
+
+
+@admin.register(Attack)
+class AttackAdmin(ClaimChildAdmin):
+    list_display = ("__str__", "claim", "kind", "perpetrator", "place", "target", "qualifier", "verification_status")
+    list_select_related = ("claim", "perpetrator", "place")
+    list_filter = ("kind", "verification_status")
+    search_fields = ClaimChildAdmin.search_fields + ("place__name", "target", "weapon")
+    autocomplete_fields = ("claim", "perpetrator", "place")
+
+
+class DisplacementPlaceInline(TrackedTabularInline):
+    model = DisplacementPlace
+    fields = ("location", "role")
+    autocomplete_fields = ("location",)
+
+
+@admin.register(Displacement)
+class DisplacementAdmin(ClaimChildAdmin):
+    list_display = ("__str__", "claim", "unit", "qualifier", "low", "high", "date_start", "verification_status")
+    list_select_related = ("claim",)
+    list_filter = ("unit", "qualifier", "verification_status")
+    autocomplete_fields = ("claim",)
+    inlines = [DisplacementPlaceInline]
+
+
+@admin.register(ClaimExcerpt)
+class ClaimExcerptAdmin(ClaimChildAdmin):
+    list_display = ("excerpt", "claim", "verification_status")
+    list_select_related = ("claim", "excerpt")
+    autocomplete_fields = ("claim", "excerpt")
+
+
+@admin.register(EventLocation)
+class EventLocationAdmin(TrackedAdmin):
+    list_display = ("location", "event", "role", "precision")
+    list_select_related = ("location", "event")
+    list_filter = ("role", "precision")
+    search_fields = ("location__name", "event__title")
+    autocomplete_fields = ("event", "location")
+
+
+@admin.register(EventActor)
+class EventActorAdmin(TrackedAdmin):
+    list_display = ("actor", "event", "role")
+    list_select_related = ("actor", "event")
+    list_filter = ("role",)
+    search_fields = ("actor__name", "event__title")
+    autocomplete_fields = ("event", "actor")
+
+
+@admin.register(DisplacementPlace)
+class DisplacementPlaceAdmin(TrackedAdmin):
+    list_display = ("location", "displacement", "role")
+    list_select_related = ("location", "displacement")
+    list_filter = ("role",)
+    search_fields = ("location__name",)
+    autocomplete_fields = ("displacement", "location")

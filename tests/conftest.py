@@ -1,0 +1,50 @@
+"""Shared fixtures: the named personas every test speaks of, and a provenance context."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from conflictdb.provenance import Channel, acting
+from conflictdb.roles import EDITORS, RESEARCHERS, VERIFIERS
+
+
+def _persona(django_user_model, username, group=None, **extra):
+    user = django_user_model.objects.create_user(username=username, password="pw", is_staff=True, **extra)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """Enters claims from reports: may add and change, never delete."""
+    return _persona(django_user_model, "edna_editor", EDITORS)
+
+
+@pytest.fixture
+def other_editor(db, django_user_model):
+    return _persona(django_user_model, "eric_editor", EDITORS)
+
+
+@pytest.fixture
+def verifier(db, django_user_model):
+    """Grades sources and verifies claims."""
+    return _persona(django_user_model, "vera_verifier", VERIFIERS)
+
+
+@pytest.fixture
+def researcher(db, django_user_model):
+    """Reads everything, changes nothing."""
+    return _persona(django_user_model, "rita_researcher", RESEARCHERS)
+
+
+@pytest.fixture
+def outsider(db, django_user_model):
+    """A logged-in account in no group: sees nothing."""
+    return _persona(django_user_model, "otto_outsider", is_staff=False)
+
+
+@pytest.fixture
+def as_editor(editor):
+    """Run the test body as the editor writing through the admin."""
+    with acting(user=editor, channel=Channel.ADMIN):
+        yield editor
