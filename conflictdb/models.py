@@ -67,6 +67,7 @@ class TrackedQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for obj in objs:
+            obj.prepare_write()
             obj.stamp()
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
@@ -146,7 +147,15 @@ class TrackedModel(models.Model):
         if ctx.reason:
             self._change_reason = ctx.reason
 
+    def prepare_write(self):
+        """Validate cross-record rules and derive computed fields before any write.
+
+        Called by save() and by bulk_create(), so bulk paths obey the same rules.
+        Subclasses extend it (alias keys, text hashes, quote anchoring).
+        """
+
     def save(self, *args, **kwargs):
+        self.prepare_write()
         self.stamp()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:

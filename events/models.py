@@ -175,7 +175,8 @@ class Location(TrackedModel):
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                | Q(latitude__isnull=False, longitude__isnull=False, latitude__gte=-90, latitude__lte=90,
+                    longitude__gte=-180, longitude__lte=180),
                 name="location_coordinates_valid",
                 violation_error_message="Give both latitude (−90…90) and longitude (−180…180), or neither.",
             ),
@@ -459,9 +460,9 @@ class ClaimExcerpt(TrackedModel):
         if self.claim_id and self.excerpt_id and self.excerpt.document_id != self.claim.document_id:
             raise ValidationError({"excerpt": "The quote must come from the claim's document."})
 
-    def save(self, *args, **kwargs):
+    def prepare_write(self):
+        super().prepare_write()
         self.clean()
-        super().save(*args, **kwargs)
 
 
 class Quantity(models.Model):

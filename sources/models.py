@@ -83,9 +83,9 @@ class AliasBase(TrackedModel):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def prepare_write(self):
+        super().prepare_write()
         self.normalised = normalise_name(self.name)
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()
@@ -181,10 +181,10 @@ class Document(TrackedModel):
                 {"text": "The text cannot change: excerpts are anchored in it. Create a new document version instead."}
             )
 
-    def save(self, *args, **kwargs):
+    def prepare_write(self):
+        super().prepare_write()
         self._check_text_is_fixed()
         self.text_sha256 = self.hash_text(self.text)
-        super().save(*args, **kwargs)
 
     def provenance_chain(self):
         """This document, then what it derives from, to the original (cycle-safe)."""
@@ -253,14 +253,14 @@ class Excerpt(TrackedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def prepare_write(self):
+        super().prepare_write()
         errors = self.anchor_errors()
         if errors:
             raise ValidationError(errors)
         body = self.document.text
         self.prefix = body[max(0, self.start - ANCHOR_CONTEXT) : self.start]
         self.suffix = body[self.end : self.end + ANCHOR_CONTEXT]
-        super().save(*args, **kwargs)
 
     @classmethod
     def for_quote(cls, document: Document, quote: str, occurrence: int = 1) -> "Excerpt":

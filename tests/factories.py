@@ -1,0 +1,121 @@
+"""Small builders for test records: one valid instance of every model, and many at once.
+
+`build(model, i, world)` returns an unsaved, valid instance number i of `model`, resting on the
+shared `world` (one source, document, excerpt, actor, place, event, claim...). Used by the model
+tests and by the query-budget tests that fill every changelist with N rows.
+"""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from events.models import (
+    Actor,
+    ActorAlias,
+    ActorMembership,
+    Attack,
+    Casualty,
+    CasualtyFigure,
+    Claim,
+    ClaimExcerpt,
+    Displacement,
+    DisplacementPlace,
+    EquipmentLoss,
+    EquipmentType,
+    EquipmentTypeAlias,
+    Event,
+    EventActor,
+    EventLocation,
+    Location,
+    LocationAlias,
+    SourceAffiliation,
+    TerritorialChange,
+)
+from events.vocabularies import EventType, Qualifier, SubEventType
+from sources.models import Document, Excerpt, ImportBatch, Source, SourceAlias
+
+DAY = datetime.date(2024, 11, 27)
+_counter = itertools.count()
+
+
+def unique(prefix):
+    return f"{prefix} {next(_counter)}"
+
+
+def make_world():
+    """One of each parent record, saved."""
+    w = {}
+    w["source"] = Source.objects.create(name=unique("Outlet"), kind=Source.Kind.NEWS_OUTLET)
+    w["document"] = Document.objects.create(
+        publisher=w["source"], title=unique("Report"), text="Ten fighters were killed in Hoor. " * 40
+    )
+    w["excerpt"] = Excerpt.objects.create(document=w["document"], start=0, end=33, text="Ten fighters were killed in Hoor.")
+    w["actor"] = Actor.objects.create(name=unique("Faction"), kind=Actor.Kind.REBEL_GROUP)
+    w["actor2"] = Actor.objects.create(name=unique("Army"), kind=Actor.Kind.STATE_FORCES)
+    w["governorate"] = Location.objects.create(name=unique("Governorate"), kind=Location.Kind.GOVERNORATE)
+    w["location"] = Location.objects.create(name=unique("Village"), kind=Location.Kind.COMMUNITY, parent=w["governorate"])
+    w["equipment_type"] = EquipmentType.objects.create(name=unique("Tank"), category=EquipmentType.Category.TANK)
+    w["event"] = Event.objects.create(
+        title=unique("Clash"), event_type=EventType.BATTLES, sub_event_type=SubEventType.ARMED_CLASH,
+        date_start=DAY, date_end=DAY,
+    )
+    w["claim"] = Claim.objects.create(
+        document=w["document"], claimant=w["source"], event=w["event"], statement="Ten fighters killed", date_start=DAY,
+    )
+    w["displacement"] = Displacement.objects.create(claim=w["claim"], qualifier=Qualifier.UNKNOWN, wording="a large displacement")
+    w["figure"] = CasualtyFigure.objects.create(
+        claim=w["claim"], category="combatant", outcome="killed", low=10, high=10, affiliation=w["actor"]
+    )
+    return w
+
+
+def build(model, i, w):
+    """An unsaved valid instance number i of `model` in world `w`."""
+    n = next(_counter)
+    builders = {
+        Source: lambda: Source(name=f"Source {n}", kind=Source.Kind.MONITOR, reliability="C"),
+        SourceAlias: lambda: SourceAlias(source=w["source"], name=f"Alias {n}"),
+        Document: lambda: Document(publisher=w["source"], title=f"Document {n}", text=f"Text {n}",
+                                   published_on=DAY),
+        Excerpt: lambda: Excerpt(document=w["document"], start=i, end=i + 5, text=w["document"].text[i : i + 5]),
+        Actor: lambda: Actor(name=f"Actor {n}", kind=Actor.Kind.MILITIA),
+        ActorAlias: lambda: ActorAlias(actor=w["actor"], name=f"Actor alias {n}"),
+        ActorMembership: lambda: ActorMembership(member=Actor.objects.create(name=f"Member {n}", kind="militia"),
+                                                 coalition=w["actor"]),
+        SourceAffiliation: lambda: SourceAffiliation(source=Source.objects.create(name=f"Speaker {n}", kind="official"),
+                                                     actor=w["actor"]),
+        Location: lambda: Location(name=f"Place {n}", kind=Location.Kind.COMMUNITY, parent=w["governorate"],
+                                   latitude=Decimal("36.1"), longitude=Decimal("36.9"), coordinate_precision="approximate"),
+        LocationAlias: lambda: LocationAlias(location=w["location"], name=f"Spelling {n}"),
+        EquipmentType: lambda: EquipmentType(name=f"Type {n}", category=EquipmentType.Category.OTHER),
+        EquipmentTypeAlias: lambda: EquipmentTypeAlias(equipment_type=w["equipment_type"], name=f"Eq alias {n}"),
+        Event: lambda: Event(title=f"Event {n}", event_type=EventType.EXPLOSIONS, sub_event_type=SubEventType.SHELLING,
+                             date_start=DAY, date_end=DAY),
+        EventLocation: lambda: EventLocation(event=w["event"], location=Location.objects.create(name=f"Site {n}", kind="community")),
+        EventActor: lambda: EventActor(event=w["event"], actor=Actor.objects.create(name=f"Side {n}", kind="militia"), role="side_a"),
+        Claim: lambda: Claim(document=w["document"], claimant=w["source"], event=w["event"], statement=f"Claim {n}",
+                             date_start=DAY),
+        ClaimExcerpt: lambda: ClaimExcerpt(claim=w["claim"], excerpt=Excerpt.objects.create(
+            document=w["document"], start=i + 100, end=i + 104, text=w["document"].text[i + 100 : i + 104])),
+        CasualtyFigure: lambda: CasualtyFigure(claim=w["claim"], affiliation=w["actor"], category="combatant",
+                                               outcome="killed", low=i, high=i + 2, qualifier=Qualifier.RANGE,
+                                               place=w["location"]),
+        Casualty: lambda: Casualty(claim=w["claim"], category="civilian", outcome="injured", place=w["location"]),
+        EquipmentLoss: lambda: EquipmentLoss(claim=w["claim"], equipment_type=w["equipment_type"], status="captured",
+                                             low=1, high=1, owner=w["actor2"], captor=w["actor"], place=w["location"]),
+        TerritorialChange: lambda: TerritorialChange(claim=w["claim"], place=w["location"], gaining=w["actor"],
+                                                     losing=w["actor2"]),
+        Attack: lambda: Attack(claim=w["claim"], kind="air_strike", perpetrator=w["actor2"], place=w["location"],
+                               qualifier=Qualifier.MULTIPLE),
+        Displacement: lambda: Displacement(claim=w["claim"], qualifier=Qualifier.UNKNOWN),
+        DisplacementPlace: lambda: DisplacementPlace(displacement=w["displacement"], location=Location.objects.create(
+            name=f"Camp {n}", kind="camp"), role="destination"),
+        ImportBatch: lambda: ImportBatch(file_name=f"file{n}.csv", sha256="0" * 64, layout="claims"),
+    }
+    return builders[model]()
+
+
+def fill(model, count, world):
+    """Save `count` rows of `model` (bulk where the model allows it)."""
+    objs = [build(model, i, world) for i in range(count)]
+    return model.objects.bulk_create(objs)
