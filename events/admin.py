@@ -259,9 +259,6 @@ class ClaimChildAdmin(TrackedAdmin):
     search_fields = ("claim__statement", "claim__external_id")
     date_hierarchy = "created_at"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("claim")
-
 
 @admin.register(CasualtyFigure)
 class CasualtyFigureAdmin(ClaimChildAdmin):

@@ -8,7 +8,8 @@ from conflictdb.roles import EDITORS, RESEARCHERS, VERIFIERS
 
 
 def _persona(django_user_model, username, group=None, **extra):
-    user = django_user_model.objects.create_user(username=username, password="pw", is_staff=True, **extra)
+    extra.setdefault("is_staff", True)
+    user = django_user_model.objects.create_user(username=username, password="pw", **extra)
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user

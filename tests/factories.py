@@ -47,7 +47,7 @@ def make_world():
     w = {}
     w["source"] = Source.objects.create(name=unique("Outlet"), kind=Source.Kind.NEWS_OUTLET)
     w["document"] = Document.objects.create(
-        publisher=w["source"], title=unique("Report"), text="Ten fighters were killed in Hoor. " * 40
+        publisher=w["source"], title=unique("Report"), text="Ten fighters were killed in Hoor. " * 100
     )
     w["excerpt"] = Excerpt.objects.create(document=w["document"], start=0, end=33, text="Ten fighters were killed in Hoor.")
     w["actor"] = Actor.objects.create(name=unique("Faction"), kind=Actor.Kind.REBEL_GROUP)
@@ -96,7 +96,7 @@ def build(model, i, w):
         Claim: lambda: Claim(document=w["document"], claimant=w["source"], event=w["event"], statement=f"Claim {n}",
                              date_start=DAY),
         ClaimExcerpt: lambda: ClaimExcerpt(claim=w["claim"], excerpt=Excerpt.objects.create(
-            document=w["document"], start=i + 100, end=i + 104, text=w["document"].text[i + 100 : i + 104])),
+            document=w["document"], start=i + 1500, end=i + 1504, text=w["document"].text[i + 1500 : i + 1504])),
         CasualtyFigure: lambda: CasualtyFigure(claim=w["claim"], affiliation=w["actor"], category="combatant",
                                                outcome="killed", low=i, high=i + 2, qualifier=Qualifier.RANGE,
                                                place=w["location"]),
@@ -117,5 +117,7 @@ def build(model, i, w):
 
 def fill(model, count, world):
     """Save `count` rows of `model` (bulk where the model allows it)."""
-    objs = [build(model, i, world) for i in range(count)]
+    first = world.setdefault("_next_index", {}).get(model, 0)
+    world["_next_index"][model] = first + count
+    objs = [build(model, i, world) for i in range(first, first + count)]
     return model.objects.bulk_create(objs)
