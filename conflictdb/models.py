@@ -147,6 +147,20 @@ class TrackedModel(models.Model):
         if ctx.reason:
             self._change_reason = ctx.reason
 
+    # Derived field → the fields it is computed from (by prepare_write). Model validation then
+    # checks constraints on the derived field whenever its sources are being validated, so a
+    # form or serializer reports e.g. a duplicate alias instead of failing at the database.
+    derived_fields: dict[str, tuple[str, ...]] = {}
+
+    def validate_constraints(self, exclude=None):
+        if exclude:
+            exclude = set(exclude)
+            for derived, sources in self.derived_fields.items():
+                if derived in exclude and not exclude.intersection(sources):
+                    exclude.discard(derived)
+        self.prepare_write()
+        super().validate_constraints(exclude=exclude)
+
     def prepare_write(self):
         """Validate cross-record rules and derive computed fields before any write.
 

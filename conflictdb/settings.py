@@ -40,7 +40,10 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "conflictdb.apps.ConflictDBConfig",
     "sources",
     "events",
@@ -125,6 +128,67 @@ SIMPLE_HISTORY_REVERT_DISABLED = False
 # Changelists on tables larger than this use the database's row estimate instead of COUNT(*)
 # (PostgreSQL only; SQLite counts are cheap at the sizes SQLite is used for).
 ADMIN_ESTIMATED_COUNT_THRESHOLD = env_int("ADMIN_ESTIMATED_COUNT_THRESHOLD", 100_000)
+
+# REST API (see docs/api.md). Anonymous users get nothing unless API_ANONYMOUS_READ=1.
+API_ANONYMOUS_READ = env_bool("API_ANONYMOUS_READ", False)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["conflictdb.api.permissions.RolePermission"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "conflictdb.api.filters.SearchFilter",
+        "conflictdb.api.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "conflictdb.api.pagination.HybridPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "conflictdb.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON") or "60/hour",
+        "user": env_str("API_THROTTLE_USER") or "20000/hour",
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "URL_FORMAT_OVERRIDE": "format",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ConflictDB API",
+    "DESCRIPTION": (
+        "Claims, casualty figures, equipment losses and territorial changes, each with its source, "
+        "quote, verification status and provenance. Read access for researchers; writes for editors "
+        "through the same domain rules as the admin."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SourceKindEnum": "sources.models.Source.Kind",
+        "ActorKindEnum": "events.models.Actor.Kind",
+        "LocationKindEnum": "events.models.Location.Kind",
+        "TerritorialChangeKindEnum": "events.models.TerritorialChange.Kind",
+        "AttackKindEnum": "events.models.Attack.Kind",
+        "CasualtyCategoryEnum": "events.models.CasualtyFigure.Category",
+        "EquipmentCategoryEnum": "events.models.EquipmentType.Category",
+        "EventPlaceRoleEnum": "events.models.EventLocation.Role",
+        "EventActorRoleEnum": "events.models.EventActor.Role",
+        "DisplacementPlaceRoleEnum": "events.models.DisplacementPlace.Role",
+        "DatePrecisionEnum": "events.vocabularies.DatePrecision",
+    },
+}
 
 LOGGING = {
     "version": 1,

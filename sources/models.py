@@ -80,6 +80,8 @@ class AliasBase(TrackedModel):
     name = models.CharField(max_length=200)
     normalised = models.CharField(max_length=200, editable=False, db_index=True)
 
+    derived_fields = {"normalised": ("name",)}
+
     class Meta:
         abstract = True
 

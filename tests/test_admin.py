@@ -130,3 +130,16 @@ def test_changelist_query_count_stays_flat_from_10_to_1000_rows(editor_client, w
     fill(model, 990, world)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert editor_client.get(url(model, "changelist")).status_code == 200
+
+
+def test_duplicate_alias_is_a_form_error_not_a_crash(editor_client, world):
+    from events.models import LocationAlias
+
+    LocationAlias.objects.create(location=world["location"], name="Orm al-Sughra")
+    response = editor_client.post(
+        url(LocationAlias, "add"),
+        {"location": world["location"].pk, "name": "Orm al Sughra", "language": "en", "origin": "editor",
+         "verification_status": "unverified"},
+    )
+    assert response.status_code == 200
+    assert "This place already has this spelling." in response.content.decode()

@@ -1,0 +1,105 @@
+"""Base serializers: provenance on every record, compact and field-selected output, and the
+model's own validation (constraints and cross-record rules) on every write."""
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from conflictdb.models import TrackedModel
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(allow_null=True, help_text="Username of the creator; null for seed/system.")
+    channel = serializers.CharField(help_text="The door the record came in through: admin, api, import, seed, system.")
+    updated_at = serializers.DateTimeField()
+    updated_by = serializers.CharField(allow_null=True)
+    last_channel = serializers.CharField(help_text="The door of the latest change.")
+    import_batch = serializers.IntegerField(allow_null=True, help_text="Import batch that created or last changed it.")
+    import_row = serializers.IntegerField(allow_null=True)
+    version = serializers.IntegerField(help_text="Bumped on every change.")
+
+
+def provenance_of(record):
+    return {
+        "created_at": record.created_at,
+        "created_by": record.created_by.username if record.created_by_id else None,
+        "channel": record.channel,
+        "updated_at": record.updated_at,
+        "updated_by": record.updated_by.username if record.updated_by_id else None,
+        "last_channel": record.last_channel,
+        "import_batch": record.import_batch_id,
+        "import_row": record.import_row,
+        "version": record.version,
+    }
+
+
+class TrackedSerializer(serializers.ModelSerializer):
+    """Every API record: its fields, `verification_status` (read-only here; changed through the
+    verification workflow) and `provenance`.
+
+    Query parameters on list and detail endpoints:
+    - `brief=1` returns only `Meta.brief_fields`;
+    - `fields=a,b,c` returns only those fields.
+    """
+
+    provenance = serializers.SerializerMethodField()
+
+    class Meta:
+        read_only_fields = ("verification_status",)
+
+    def __init__(self, instance=None, data=empty, **kwargs):
+        super().__init__(instance, data, **kwargs)
+        request = self.context.get("request")
+        if request is None or not self._is_top_level():
+            return
+        wanted = None
+        if request.query_params.get("brief") in {"1", "true", "yes"}:
+            wanted = set(getattr(self.Meta, "brief_fields", ("id",)))
+        if request.query_params.get("fields"):
+            wanted = {name.strip() for name in request.query_params["fields"].split(",") if name.strip()}
+        if wanted is not None and request.method == "GET":
+            for name in list(self.fields):
+                if name not in wanted and name != "id":
+                    self.fields.pop(name)
+
+    def _is_top_level(self):
+        parent = self.parent
+        return parent is None or (isinstance(parent, serializers.ListSerializer) and parent.parent is None)
+
+    @extend_schema_field(ProvenanceSerializer)
+    def get_provenance(self, record):
+        return provenance_of(record)
+
+    def validate(self, attrs):
+        """Run the model's own rules (field checks, DB constraints with their messages,
+        cross-record rules) on the record as it would be saved."""
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        many_to_many = {f.name for f in model._meta.many_to_many}
+        plain = {k: v for k, v in attrs.items() if k not in many_to_many}
+        candidate = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in plain.items():
+            setattr(candidate, name, value)
+        try:
+            candidate.full_clean(exclude=TrackedModel.PROVENANCE_FIELDS)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(_as_drf_detail(error)) from None
+        return attrs
+
+
+def _as_drf_detail(error):
+    if hasattr(error, "error_dict"):
+        return {("non_field_errors" if field == "__all__" else field): messages
+                for field, messages in error.message_dict.items()}
+    return {"non_field_errors": error.messages}
+
+
+class BriefSerializer(serializers.ModelSerializer):
+    """A compact nested representation (id plus a few identifying fields)."""
+
+    class Meta:
+        fields = ("id",)

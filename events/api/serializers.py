@@ -1,0 +1,348 @@
+from rest_framework import serializers
+
+from conflictdb.api.fields import NestedRelatedField
+from conflictdb.api.serializers import BriefSerializer, TrackedSerializer
+from events.models import (
+    Actor,
+    ActorAlias,
+    ActorMembership,
+    Attack,
+    Casualty,
+    CasualtyFigure,
+    Claim,
+    ClaimExcerpt,
+    Displacement,
+    DisplacementPlace,
+    EquipmentLoss,
+    EquipmentType,
+    EquipmentTypeAlias,
+    Event,
+    EventActor,
+    EventLocation,
+    Location,
+    LocationAlias,
+    SourceAffiliation,
+    TerritorialChange,
+)
+from sources.api.serializers import DocumentBriefSerializer, ExcerptBriefSerializer, SourceBriefSerializer
+from sources.models import Document, Excerpt, Source
+
+QUANTITY_FIELDS = ("low", "high", "qualifier", "wording")
+
+# --- brief (nested) representations -----------------------------------------------------------
+
+
+class ActorBriefSerializer(BriefSerializer):
+    class Meta:
+        model = Actor
+        fields = ("id", "name", "short_name", "kind")
+
+
+class LocationBriefSerializer(BriefSerializer):
+    class Meta:
+        model = Location
+        fields = ("id", "name", "kind", "pcode", "latitude", "longitude")
+
+
+class EventBriefSerializer(BriefSerializer):
+    class Meta:
+        model = Event
+        fields = ("id", "title", "event_type", "sub_event_type", "date_start", "date_end")
+
+
+class EquipmentTypeBriefSerializer(BriefSerializer):
+    class Meta:
+        model = EquipmentType
+        fields = ("id", "name", "category")
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Excerpt
+        fields = ("id", "start", "end", "text")
+
+
+class ClaimContextSerializer(serializers.ModelSerializer):
+    """The claim behind a figure: who says it, where, in which words, and how it is graded."""
+
+    claimant = SourceBriefSerializer()
+    document = DocumentBriefSerializer()
+    quotes = QuoteSerializer(source="excerpts", many=True)
+    grade = serializers.CharField(help_text="Source reliability and claim credibility, e.g. B2.")
+    source_reliability = serializers.CharField(source="claimant.reliability")
+
+    class Meta:
+        model = Claim
+        fields = ("id", "statement", "event", "claimant", "document", "quotes", "credibility", "source_reliability",
+                  "grade", "verification_status")
+
+
+# --- actors -----------------------------------------------------------------------------------
+
+
+class ActorSerializer(TrackedSerializer):
+    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    coalitions = serializers.SerializerMethodField(help_text="Coalitions this actor is a member of.")
+
+    class Meta(TrackedSerializer.Meta):
+        model = Actor
+        fields = ("id", "name", "short_name", "kind", "inter_code", "country", "description", "aliases", "coalitions",
+                  "verification_status", "provenance")
+        brief_fields = ("id", "name", "short_name", "kind")
+
+    def get_coalitions(self, actor) -> list[dict]:
+        return [ActorBriefSerializer(m.coalition).data for m in actor.memberships.all()]
+
+
+class ActorAliasSerializer(TrackedSerializer):
+    actor = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = ActorAlias
+        fields = ("id", "actor", "name", "normalised", "verification_status", "provenance")
+        read_only_fields = ("normalised", "verification_status")
+        brief_fields = ("id", "name")
+
+
+class ActorMembershipSerializer(TrackedSerializer):
+    member = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all())
+    coalition = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = ActorMembership
+        fields = ("id", "member", "coalition", "start", "end", "verification_status", "provenance")
+        brief_fields = ("id", "member", "coalition")
+
+
+class SourceAffiliationSerializer(TrackedSerializer):
+    source = NestedRelatedField(SourceBriefSerializer, queryset=Source.objects.all())
+    actor = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = SourceAffiliation
+        fields = ("id", "source", "actor", "note", "verification_status", "provenance")
+        brief_fields = ("id", "source", "actor")
+
+
+# --- places -----------------------------------------------------------------------------------
+
+
+class LocationSerializer(TrackedSerializer):
+    parent = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all(), allow_null=True,
+                                required=False)
+    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta(TrackedSerializer.Meta):
+        model = Location
+        fields = ("id", "name", "name_ar", "kind", "parent", "pcode", "geonames_id", "latitude", "longitude",
+                  "coordinate_precision", "attribution", "aliases", "verification_status", "provenance")
+        brief_fields = ("id", "name", "kind", "pcode", "latitude", "longitude")
+
+
+class LocationAliasSerializer(TrackedSerializer):
+    location = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = LocationAlias
+        fields = ("id", "location", "name", "normalised", "language", "origin", "verification_status", "provenance")
+        read_only_fields = ("normalised", "verification_status")
+        brief_fields = ("id", "name", "location")
+
+
+# --- equipment --------------------------------------------------------------------------------
+
+
+class EquipmentTypeSerializer(TrackedSerializer):
+    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta(TrackedSerializer.Meta):
+        model = EquipmentType
+        fields = ("id", "name", "category", "description", "tracker_system_names", "aliases", "verification_status",
+                  "provenance")
+        brief_fields = ("id", "name", "category")
+
+
+class EquipmentTypeAliasSerializer(TrackedSerializer):
+    equipment_type = NestedRelatedField(EquipmentTypeBriefSerializer, queryset=EquipmentType.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = EquipmentTypeAlias
+        fields = ("id", "equipment_type", "name", "normalised", "verification_status", "provenance")
+        read_only_fields = ("normalised", "verification_status")
+        brief_fields = ("id", "name")
+
+
+# --- events and claims ------------------------------------------------------------------------
+
+
+class EventPlaceSerializer(serializers.ModelSerializer):
+    location = LocationBriefSerializer()
+
+    class Meta:
+        model = EventLocation
+        fields = ("location", "role", "precision")
+
+
+class EventActorRoleSerializer(serializers.ModelSerializer):
+    actor = ActorBriefSerializer()
+
+    class Meta:
+        model = EventActor
+        fields = ("actor", "role")
+
+
+class EventSerializer(TrackedSerializer):
+    places = EventPlaceSerializer(source="event_places", many=True, read_only=True)
+    actors = EventActorRoleSerializer(source="event_actors", many=True, read_only=True)
+    geometry = serializers.SerializerMethodField(help_text="GeoJSON point of the first located site, if any.")
+
+    class Meta(TrackedSerializer.Meta):
+        model = Event
+        fields = ("id", "title", "summary", "event_type", "sub_event_type", "date_start", "date_end",
+                  "date_precision", "civilian_targeting", "external_id", "acled_id", "ucdp_id", "places", "actors",
+                  "geometry", "verification_status", "provenance")
+        brief_fields = ("id", "title", "event_type", "sub_event_type", "date_start", "date_end")
+
+    def get_geometry(self, event) -> dict | None:
+        for link in event.event_places.all():
+            location = link.location
+            if location.latitude is not None:
+                return {"type": "Point", "coordinates": [float(location.longitude), float(location.latitude)]}
+        return None
+
+
+class EventLocationSerializer(TrackedSerializer):
+    event = NestedRelatedField(EventBriefSerializer, queryset=Event.objects.all())
+    location = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = EventLocation
+        fields = ("id", "event", "location", "role", "precision", "verification_status", "provenance")
+        brief_fields = ("id", "event", "location", "role")
+
+
+class EventActorSerializer(TrackedSerializer):
+    event = NestedRelatedField(EventBriefSerializer, queryset=Event.objects.all())
+    actor = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = EventActor
+        fields = ("id", "event", "actor", "role", "verification_status", "provenance")
+        brief_fields = ("id", "event", "actor", "role")
+
+
+class ClaimSerializer(TrackedSerializer):
+    event = NestedRelatedField(EventBriefSerializer, queryset=Event.objects.all(), allow_null=True, required=False)
+    document = NestedRelatedField(DocumentBriefSerializer, queryset=Document.objects.all())
+    claimant = NestedRelatedField(SourceBriefSerializer, queryset=Source.objects.all())
+    quotes = QuoteSerializer(source="excerpts", many=True, read_only=True)
+    source_reliability = serializers.CharField(source="claimant.reliability", read_only=True)
+    grade = serializers.CharField(read_only=True, help_text="Source reliability and claim credibility, e.g. B2.")
+
+    class Meta(TrackedSerializer.Meta):
+        model = Claim
+        fields = ("id", "external_id", "event", "document", "claimant", "quotes", "stance", "statement", "date_start",
+                  "date_end", "date_precision", "credibility", "source_reliability", "grade", "verification_status",
+                  "provenance")
+        brief_fields = ("id", "statement", "grade", "verification_status")
+
+
+class ClaimExcerptSerializer(TrackedSerializer):
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+    excerpt = NestedRelatedField(ExcerptBriefSerializer, queryset=Excerpt.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = ClaimExcerpt
+        fields = ("id", "claim", "excerpt", "verification_status", "provenance")
+        brief_fields = ("id", "claim", "excerpt")
+
+
+class ClaimChildSerializer(TrackedSerializer):
+    """Records a claim states: written with a claim id, read with the claim's full context."""
+
+    claim = NestedRelatedField(ClaimContextSerializer, queryset=Claim.objects.all())
+
+
+class CasualtyFigureSerializer(ClaimChildSerializer):
+    affiliation = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+    perpetrator = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+    place = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all(), allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = CasualtyFigure
+        fields = ("id", "claim", "affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator",
+                  "place", "date", "note", "verification_status", "provenance")
+        brief_fields = ("id", "category", "subgroup", "outcome", "low", "high", "qualifier")
+
+
+class CasualtySerializer(ClaimChildSerializer):
+    place = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all(), allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = Casualty
+        fields = ("id", "claim", "figure", "name", "name_ar", "age", "age_group", "sex", "category", "outcome",
+                  "occupation", "date", "place", "verification_status", "provenance")
+        brief_fields = ("id", "category", "outcome")
+
+
+class EquipmentLossSerializer(ClaimChildSerializer):
+    equipment_type = NestedRelatedField(EquipmentTypeBriefSerializer, queryset=EquipmentType.objects.all())
+    owner = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+    captor = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+    place = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all(), allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = EquipmentLoss
+        fields = ("id", "claim", "equipment_type", "status", *QUANTITY_FIELDS, "owner", "captor", "place", "date",
+                  "evidence_url", "evidence_sha256", "verification_status", "provenance")
+        brief_fields = ("id", "equipment_type", "status", "low", "high", "qualifier")
+
+
+class TerritorialChangeSerializer(ClaimChildSerializer):
+    place = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all())
+    gaining = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+    losing = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = TerritorialChange
+        fields = ("id", "claim", "place", "kind", "gaining", "losing", "date", "verification_status", "provenance")
+        brief_fields = ("id", "place", "kind", "date")
+
+
+class AttackSerializer(ClaimChildSerializer):
+    perpetrator = NestedRelatedField(ActorBriefSerializer, queryset=Actor.objects.all(), allow_null=True, required=False)
+    place = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all(), allow_null=True, required=False)
+
+    class Meta(TrackedSerializer.Meta):
+        model = Attack
+        fields = ("id", "claim", "kind", "perpetrator", "place", "target", "weapon", *QUANTITY_FIELDS, "date",
+                  "verification_status", "provenance")
+        brief_fields = ("id", "kind", "place")
+
+
+class DisplacementPlaceRoleSerializer(serializers.ModelSerializer):
+    location = LocationBriefSerializer()
+
+    class Meta:
+        model = DisplacementPlace
+        fields = ("location", "role")
+
+
+class DisplacementSerializer(ClaimChildSerializer):
+    places = DisplacementPlaceRoleSerializer(many=True, read_only=True)
+
+    class Meta(TrackedSerializer.Meta):
+        model = Displacement
+        fields = ("id", "claim", *QUANTITY_FIELDS, "unit", "date_start", "date_end", "places", "verification_status",
+                  "provenance")
+        brief_fields = ("id", "low", "high", "qualifier", "unit")
+
+
+class DisplacementPlaceSerializer(TrackedSerializer):
+    displacement = serializers.PrimaryKeyRelatedField(queryset=Displacement.objects.all())
+    location = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = DisplacementPlace
+        fields = ("id", "displacement", "location", "role", "verification_status", "provenance")
+        brief_fields = ("id", "displacement", "location", "role")

@@ -1,0 +1,219 @@
+from django.db.models import Prefetch
+
+from conflictdb.api.renderers import GeoJSONRenderer
+from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
+from events import filtersets
+from events.api import serializers
+from events.models import (
+    Actor,
+    ActorAlias,
+    ActorMembership,
+    Attack,
+    Casualty,
+    CasualtyFigure,
+    Claim,
+    ClaimExcerpt,
+    Displacement,
+    DisplacementPlace,
+    EquipmentLoss,
+    EquipmentType,
+    EquipmentTypeAlias,
+    Event,
+    EventActor,
+    EventLocation,
+    Location,
+    LocationAlias,
+    SourceAffiliation,
+    TerritorialChange,
+)
+from sources.api.views import DOCUMENT_CHAIN
+
+CLAIM_RELATED = ("event", "claimant", *(f"document__{p}" for p in DOCUMENT_CHAIN))
+CLAIM_CONTEXT = tuple(f"claim__{p}" for p in CLAIM_RELATED)
+CLAIM_FIELDS_ORDERING = ("id", "created_at", "updated_at")
+
+
+class ActorViewSet(TrackedViewSet):
+    queryset = Actor.objects.select_related(*PROVENANCE_RELATED).prefetch_related(
+        "aliases", Prefetch("memberships", queryset=ActorMembership.objects.select_related("coalition"))
+    )
+    serializer_class = serializers.ActorSerializer
+    filterset_class = filtersets.ActorFilterSet
+    search_fields = ("name", "short_name", "aliases__name")
+    ordering_fields = ("id", "name", "kind")
+
+
+class ActorAliasViewSet(TrackedViewSet):
+    queryset = ActorAlias.objects.select_related("actor", *PROVENANCE_RELATED)
+    serializer_class = serializers.ActorAliasSerializer
+    filterset_class = filtersets.ActorAliasFilterSet
+    search_fields = ("name",)
+    ordering_fields = ("id", "name")
+
+
+class ActorMembershipViewSet(TrackedViewSet):
+    queryset = ActorMembership.objects.select_related("member", "coalition", *PROVENANCE_RELATED)
+    serializer_class = serializers.ActorMembershipSerializer
+    filterset_class = filtersets.ActorMembershipFilterSet
+    ordering_fields = ("id", "start")
+
+
+class SourceAffiliationViewSet(TrackedViewSet):
+    queryset = SourceAffiliation.objects.select_related("source", "actor", *PROVENANCE_RELATED)
+    serializer_class = serializers.SourceAffiliationSerializer
+    filterset_class = filtersets.SourceAffiliationFilterSet
+    ordering_fields = ("id",)
+
+
+class GeoJSONMixin:
+    """Adds `?format=geojson` (a FeatureCollection) to a list or detail endpoint."""
+
+    def get_renderers(self):
+        return [*super().get_renderers(), GeoJSONRenderer()]
+
+
+class LocationViewSet(GeoJSONMixin, TrackedViewSet):
+    queryset = Location.objects.select_related("parent", *PROVENANCE_RELATED).prefetch_related("aliases")
+    serializer_class = serializers.LocationSerializer
+    filterset_class = filtersets.LocationFilterSet
+    search_fields = ("name", "name_ar", "pcode", "aliases__name")
+    ordering_fields = ("id", "name", "pcode", "kind")
+
+
+class LocationAliasViewSet(TrackedViewSet):
+    queryset = LocationAlias.objects.select_related("location", *PROVENANCE_RELATED)
+    serializer_class = serializers.LocationAliasSerializer
+    filterset_class = filtersets.LocationAliasFilterSet
+    search_fields = ("name",)
+    ordering_fields = ("id", "name")
+
+
+class EquipmentTypeViewSet(TrackedViewSet):
+    queryset = EquipmentType.objects.select_related(*PROVENANCE_RELATED).prefetch_related("aliases")
+    serializer_class = serializers.EquipmentTypeSerializer
+    filterset_class = filtersets.EquipmentTypeFilterSet
+    search_fields = ("name", "aliases__name", "tracker_system_names")
+    ordering_fields = ("id", "name", "category")
+
+
+class EquipmentTypeAliasViewSet(TrackedViewSet):
+    queryset = EquipmentTypeAlias.objects.select_related("equipment_type", *PROVENANCE_RELATED)
+    serializer_class = serializers.EquipmentTypeAliasSerializer
+    filterset_class = filtersets.EquipmentTypeAliasFilterSet
+    search_fields = ("name",)
+    ordering_fields = ("id", "name")
+
+
+class EventViewSet(GeoJSONMixin, TrackedViewSet):
+    queryset = Event.objects.select_related(*PROVENANCE_RELATED).prefetch_related(
+        Prefetch("event_places", queryset=EventLocation.objects.select_related("location").order_by("id")),
+        Prefetch("event_actors", queryset=EventActor.objects.select_related("actor").order_by("id")),
+    )
+    serializer_class = serializers.EventSerializer
+    filterset_class = filtersets.EventFilterSet
+    search_fields = ("title", "summary")
+    ordering_fields = ("id", "date_start", "date_end", "event_type", "created_at", "updated_at")
+
+
+class EventLocationViewSet(TrackedViewSet):
+    queryset = EventLocation.objects.select_related("event", "location", *PROVENANCE_RELATED)
+    serializer_class = serializers.EventLocationSerializer
+    filterset_class = filtersets.EventLocationFilterSet
+    ordering_fields = ("id",)
+
+
+class EventActorViewSet(TrackedViewSet):
+    queryset = EventActor.objects.select_related("event", "actor", *PROVENANCE_RELATED)
+    serializer_class = serializers.EventActorSerializer
+    filterset_class = filtersets.EventActorFilterSet
+    ordering_fields = ("id",)
+
+
+class ClaimViewSet(TrackedViewSet):
+    queryset = Claim.objects.select_related(*CLAIM_RELATED, *PROVENANCE_RELATED).prefetch_related("excerpts")
+    serializer_class = serializers.ClaimSerializer
+    filterset_class = filtersets.ClaimFilterSet
+    search_fields = ("statement", "excerpts__text")
+    ordering_fields = ("id", "date_start", "credibility", "created_at", "updated_at")
+
+
+class ClaimExcerptViewSet(TrackedViewSet):
+    queryset = ClaimExcerpt.objects.select_related("excerpt", *PROVENANCE_RELATED)
+    serializer_class = serializers.ClaimExcerptSerializer
+    filterset_class = filtersets.ClaimExcerptFilterSet
+    ordering_fields = ("id",)
+
+
+class ClaimChildViewSet(TrackedViewSet):
+    """Endpoints for what claims state; each row carries its claim's full context."""
+
+    child_related: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        return (
+            self.queryset.model.objects.select_related(*CLAIM_CONTEXT, *self.child_related, *PROVENANCE_RELATED)
+            .prefetch_related("claim__excerpts")
+        )
+
+
+class CasualtyFigureViewSet(ClaimChildViewSet):
+    queryset = CasualtyFigure.objects.all()
+    child_related = ("affiliation", "perpetrator", "place")
+    serializer_class = serializers.CasualtyFigureSerializer
+    filterset_class = filtersets.CasualtyFigureFilterSet
+    search_fields = ("wording", "note", "claim__statement")
+    ordering_fields = ("id", "low", "high", "date", "created_at")
+
+
+class CasualtyViewSet(ClaimChildViewSet):
+    queryset = Casualty.objects.all()
+    child_related = ("place",)
+    serializer_class = serializers.CasualtySerializer
+    filterset_class = filtersets.CasualtyFilterSet
+    ordering_fields = ("id", "date")
+
+
+class EquipmentLossViewSet(ClaimChildViewSet):
+    queryset = EquipmentLoss.objects.all()
+    child_related = ("equipment_type", "owner", "captor", "place")
+    serializer_class = serializers.EquipmentLossSerializer
+    filterset_class = filtersets.EquipmentLossFilterSet
+    search_fields = ("wording", "equipment_type__name")
+    ordering_fields = ("id", "low", "date", "created_at")
+
+
+class TerritorialChangeViewSet(ClaimChildViewSet):
+    queryset = TerritorialChange.objects.all()
+    child_related = ("place", "gaining", "losing")
+    serializer_class = serializers.TerritorialChangeSerializer
+    filterset_class = filtersets.TerritorialChangeFilterSet
+    search_fields = ("place__name",)
+    ordering_fields = ("id", "date", "created_at")
+
+
+class AttackViewSet(ClaimChildViewSet):
+    queryset = Attack.objects.all()
+    child_related = ("perpetrator", "place")
+    serializer_class = serializers.AttackSerializer
+    filterset_class = filtersets.AttackFilterSet
+    search_fields = ("target", "weapon", "place__name")
+    ordering_fields = ("id", "date", "created_at")
+
+
+class DisplacementViewSet(ClaimChildViewSet):
+    queryset = Displacement.objects.all()
+    serializer_class = serializers.DisplacementSerializer
+    filterset_class = filtersets.DisplacementFilterSet
+    ordering_fields = ("id", "date_start", "created_at")
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(
+            Prefetch("places", queryset=DisplacementPlace.objects.select_related("location").order_by("id"))
+        )
+
+
+class DisplacementPlaceViewSet(TrackedViewSet):
+    queryset = DisplacementPlace.objects.select_related("location", *PROVENANCE_RELATED)
+    serializer_class = serializers.DisplacementPlaceSerializer
+    filterset_class = filtersets.DisplacementPlaceFilterSet
+    ordering_fields = ("id",)

@@ -1,0 +1,320 @@
+"""One FilterSet per model, shared by the API (and the admin where it fits).
+
+Claims and everything a claim states share the claim-level filters (dates, event type, actor,
+place, source, grades, document) through `claim_filters(prefix)`.
+"""
+
+import django_filters
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+
+from conflictdb.filtersets import TrackedFilterSet, overlapping
+from events import selectors
+from events.models import (
+    Actor,
+    ActorAlias,
+    ActorMembership,
+    Attack,
+    Casualty,
+    CasualtyFigure,
+    Claim,
+    ClaimExcerpt,
+    Displacement,
+    DisplacementPlace,
+    EquipmentLoss,
+    EquipmentType,
+    EquipmentTypeAlias,
+    Event,
+    EventActor,
+    EventLocation,
+    Location,
+    LocationAlias,
+    SourceAffiliation,
+    TerritorialChange,
+)
+from events.vocabularies import EventType, SubEventType
+from sources.models import Reliability
+
+
+def parse_bbox(value):
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(part) for part in value.split(","))
+    except ValueError:
+        raise ValidationError({"bbox": "Expected min_lon,min_lat,max_lon,max_lat as four numbers."}) from None
+    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
+        raise ValidationError({"bbox": "Expected min_lon ≤ max_lon within ±180 and min_lat ≤ max_lat within ±90."})
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def location_ids_for(value, *, field="location"):
+    locations = list(selectors.find_locations(value).values_list("id", flat=True))
+    if not locations:
+        raise ValidationError({field: f"No place is called {value!r} (give an id, a P-code or a known spelling)."})
+    return selectors.area_and_descendants(locations)
+
+
+def actor_ids_for(value, *, field="actor"):
+    actors = list(selectors.find_actors(value).values_list("id", flat=True))
+    if not actors:
+        raise ValidationError({field: f"No actor is called {value!r} (give an id, a name or an alias)."})
+    return selectors.actor_and_members(actors)
+
+
+class ClaimScopedFilterSet(TrackedFilterSet):
+    """Filters on the claim a record belongs to. `claim_prefix` is "" for claims themselves."""
+
+    claim_prefix = "claim__"
+    # Fields on the record itself that name a place / an actor, matched as well as the event's.
+    own_place_fields: tuple[str, ...] = ()
+    own_actor_fields: tuple[str, ...] = ()
+
+    date_from = django_filters.DateFilter(method="filter_dates", help_text="Event (or claim) dates overlap from this day.")
+    date_to = django_filters.DateFilter(method="filter_dates", help_text="Event (or claim) dates overlap up to this day.")
+    event = django_filters.NumberFilter(method="filter_event", help_text="Event id.")
+    event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices, method="filter_event_type")
+    sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices, method="filter_sub_event_type")
+    actor = django_filters.CharFilter(
+        method="filter_actor",
+        help_text="Actor id, name or alias; a coalition includes its members. Matches the event's actors "
+                  "and the record's own actor fields.",
+    )
+    location = django_filters.CharFilter(
+        method="filter_location",
+        help_text="Place id, P-code or spelling; everything inside that area matches (e.g. SY02 = Aleppo governorate).",
+    )
+    pcode = django_filters.CharFilter(method="filter_location", help_text="P-code of a place or admin area.")
+    bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
+    source = django_filters.NumberFilter(method="filter_source", help_text="Claimant source id.")
+    source_reliability = django_filters.MultipleChoiceFilter(
+        choices=Reliability.choices, method="filter_source_reliability", help_text="Claimant's Admiralty grade."
+    )
+    credibility = django_filters.MultipleChoiceFilter(
+        choices=Claim.Credibility.choices, method="filter_credibility", help_text="Claim credibility 1–6."
+    )
+    document = django_filters.NumberFilter(method="filter_document", help_text="Document id.")
+
+    def _p(self, path):
+        return f"{self.claim_prefix}{path}"
+
+    def filter_dates(self, queryset, name, value):
+        data = self.form.cleaned_data
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if name == "date_to" and date_from:
+            return queryset  # both bounds are applied once, by date_from
+        by_event = overlapping(self._p("event__"), date_from, date_to)
+        by_claim = Q(**{self._p("event__isnull"): True}) & overlapping(self.claim_prefix, date_from, date_to)
+        return queryset.filter(by_event | by_claim)
+
+    def filter_event(self, queryset, name, value):
+        return queryset.filter(**{self._p("event_id"): value})
+
+    def filter_event_type(self, queryset, name, value):
+        return queryset.filter(**{self._p("event__event_type__in"): value}) if value else queryset
+
+    def filter_sub_event_type(self, queryset, name, value):
+        return queryset.filter(**{self._p("event__sub_event_type__in"): value}) if value else queryset
+
+    def _events_with(self, **lookup):
+        return Event.objects.filter(**lookup).values("id")
+
+    def filter_actor(self, queryset, name, value):
+        ids = actor_ids_for(value, field=name)
+        condition = Q(**{self._p("event__in"): self._events_with(event_actors__actor__in=ids)})
+        for field in self.own_actor_fields:
+            condition |= Q(**{f"{field}__in": ids})
+        return queryset.filter(condition)
+
+    def _filter_places(self, queryset, ids):
+        condition = Q(**{self._p("event__in"): self._events_with(event_places__location__in=ids)})
+        for field in self.own_place_fields:
+            condition |= Q(**{f"{field}__in": ids})
+        return queryset.filter(condition)
+
+    def filter_location(self, queryset, name, value):
+        return self._filter_places(queryset, location_ids_for(value, field=name))
+
+    def filter_bbox(self, queryset, name, value):
+        inside = selectors.locations_in_bbox(*parse_bbox(value)).values("id")
+        return self._filter_places(queryset, inside)
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(**{self._p("claimant_id"): value})
+
+    def filter_source_reliability(self, queryset, name, value):
+        return queryset.filter(**{self._p("claimant__reliability__in"): value}) if value else queryset
+
+    def filter_credibility(self, queryset, name, value):
+        return queryset.filter(**{self._p("credibility__in"): value}) if value else queryset
+
+    def filter_document(self, queryset, name, value):
+        return queryset.filter(**{self._p("document_id"): value})
+
+
+class ClaimFilterSet(ClaimScopedFilterSet):
+    claim_prefix = ""
+    external_id = django_filters.CharFilter()
+
+    class Meta:
+        model = Claim
+        fields = ["stance"]
+
+
+class CasualtyFigureFilterSet(ClaimScopedFilterSet):
+    own_place_fields = ("place",)
+    own_actor_fields = ("affiliation", "perpetrator")
+    claim = django_filters.NumberFilter(field_name="claim_id")
+    party = django_filters.CharFilter(method="filter_party", help_text="Whose casualties: actor id, name or alias.")
+    category = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Category.choices)
+    subgroup = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Subgroup.choices)
+    outcome = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Outcome.choices)
+
+    class Meta:
+        model = CasualtyFigure
+        fields = ["qualifier"]
+
+    def filter_party(self, queryset, name, value):
+        return queryset.filter(affiliation__in=actor_ids_for(value, field=name))
+
+
+class CasualtyFilterSet(ClaimScopedFilterSet):
+    own_place_fields = ("place",)
+    claim = django_filters.NumberFilter(field_name="claim_id")
+
+    class Meta:
+        model = Casualty
+        fields = ["category", "outcome", "figure"]
+
+
+class EquipmentLossFilterSet(ClaimScopedFilterSet):
+    own_place_fields = ("place",)
+    own_actor_fields = ("owner", "captor")
+    claim = django_filters.NumberFilter(field_name="claim_id")
+    status = django_filters.MultipleChoiceFilter(choices=EquipmentLoss.Status.choices)
+    category = django_filters.MultipleChoiceFilter(field_name="equipment_type__category",
+                                                   choices=EquipmentType.Category.choices)
+
+    class Meta:
+        model = EquipmentLoss
+        fields = ["equipment_type", "owner", "captor"]
+
+
+class TerritorialChangeFilterSet(ClaimScopedFilterSet):
+    own_place_fields = ("place",)
+    own_actor_fields = ("gaining", "losing")
+    claim = django_filters.NumberFilter(field_name="claim_id")
+
+    class Meta:
+        model = TerritorialChange
+        fields = ["kind", "gaining", "losing"]
+
+
+class AttackFilterSet(ClaimScopedFilterSet):
+    own_place_fields = ("place",)
+    own_actor_fields = ("perpetrator",)
+    claim = django_filters.NumberFilter(field_name="claim_id")
+
+    class Meta:
+        model = Attack
+        fields = ["kind"]
+
+
+class DisplacementFilterSet(ClaimScopedFilterSet):
+    claim = django_filters.NumberFilter(field_name="claim_id")
+
+    class Meta:
+        model = Displacement
+        fields = ["unit"]
+
+
+class ClaimExcerptFilterSet(TrackedFilterSet):
+    class Meta:
+        model = ClaimExcerpt
+        fields = ["claim", "excerpt"]
+
+
+class EventFilterSet(TrackedFilterSet):
+    date_from = django_filters.DateFilter(method="filter_dates", help_text="Event dates overlap from this day.")
+    date_to = django_filters.DateFilter(method="filter_dates", help_text="Event dates overlap up to this day.")
+    event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
+    sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices)
+    actor = django_filters.CharFilter(method="filter_actor", help_text="Actor id, name or alias; coalitions include members.")
+    location = django_filters.CharFilter(method="filter_location", help_text="Place id, P-code or spelling, with everything inside.")
+    pcode = django_filters.CharFilter(method="filter_location", help_text="P-code of a place or admin area.")
+    bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
+    external_id = django_filters.CharFilter()
+
+    class Meta:
+        model = Event
+        fields = ["date_precision", "civilian_targeting", "acled_id", "ucdp_id"]
+
+    def filter_dates(self, queryset, name, value):
+        data = self.form.cleaned_data
+        if name == "date_to" and data.get("date_from"):
+            return queryset
+        return queryset.filter(overlapping("", data.get("date_from"), data.get("date_to")))
+
+    def filter_actor(self, queryset, name, value):
+        return queryset.filter(id__in=EventActor.objects.filter(actor__in=actor_ids_for(value, field=name)).values("event_id"))
+
+    def filter_location(self, queryset, name, value):
+        ids = location_ids_for(value, field=name)
+        return queryset.filter(id__in=EventLocation.objects.filter(location__in=ids).values("event_id"))
+
+    def filter_bbox(self, queryset, name, value):
+        inside = selectors.locations_in_bbox(*parse_bbox(value)).values("id")
+        return queryset.filter(id__in=EventLocation.objects.filter(location__in=inside).values("event_id"))
+
+
+class ActorFilterSet(TrackedFilterSet):
+    name = django_filters.CharFilter(method="filter_name", help_text="Name, short name or alias (exact spelling).")
+    member_of = django_filters.NumberFilter(field_name="memberships__coalition", help_text="Coalition actor id.")
+
+    class Meta:
+        model = Actor
+        fields = ["kind", "inter_code", "country"]
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(id__in=selectors.find_actors(value).values("id"))
+
+
+class LocationFilterSet(TrackedFilterSet):
+    within = django_filters.CharFilter(method="filter_within", help_text="Everything inside this area (id, P-code or spelling), the area included.")
+    name = django_filters.CharFilter(method="filter_name", help_text="Exact spelling: name or any alias.")
+    pcode = django_filters.CharFilter(lookup_expr="iexact")
+    bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
+    kind = django_filters.MultipleChoiceFilter(choices=Location.Kind.choices)
+
+    class Meta:
+        model = Location
+        fields = ["parent", "geonames_id", "coordinate_precision"]
+
+    def filter_within(self, queryset, name, value):
+        return queryset.filter(id__in=location_ids_for(value, field=name))
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(id__in=selectors.find_locations(value).values("id"))
+
+    def filter_bbox(self, queryset, name, value):
+        return queryset.filter(id__in=selectors.locations_in_bbox(*parse_bbox(value)).values("id"))
+
+
+class EquipmentTypeFilterSet(TrackedFilterSet):
+    class Meta:
+        model = EquipmentType
+        fields = ["category"]
+
+
+def simple_filterset(model, fields):
+    """A FilterSet with the shared filters plus exact filters on `fields`."""
+    meta = type("Meta", (), {"model": model, "fields": fields})
+    return type(f"{model.__name__}FilterSet", (TrackedFilterSet,), {"Meta": meta})
+
+
+ActorAliasFilterSet = simple_filterset(ActorAlias, ["actor"])
+ActorMembershipFilterSet = simple_filterset(ActorMembership, ["member", "coalition"])
+SourceAffiliationFilterSet = simple_filterset(SourceAffiliation, ["source", "actor"])
+LocationAliasFilterSet = simple_filterset(LocationAlias, ["location", "origin", "language"])
+EquipmentTypeAliasFilterSet = simple_filterset(EquipmentTypeAlias, ["equipment_type"])
+EventLocationFilterSet = simple_filterset(EventLocation, ["event", "location", "role", "precision"])
+EventActorFilterSet = simple_filterset(EventActor, ["event", "actor", "role"])
+DisplacementPlaceFilterSet = simple_filterset(DisplacementPlace, ["displacement", "location", "role"])

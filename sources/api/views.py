@@ -1,0 +1,38 @@
+from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
+from sources.api import serializers
+from sources.filtersets import DocumentFilterSet, ExcerptFilterSet, SourceAliasFilterSet, SourceFilterSet
+from sources.models import Document, Excerpt, Source, SourceAlias
+
+DOCUMENT_CHAIN = ("publisher", "derived_from__publisher", "derived_from__derived_from__publisher")
+
+
+class SourceViewSet(TrackedViewSet):
+    queryset = Source.objects.select_related(*PROVENANCE_RELATED).prefetch_related("aliases")
+    serializer_class = serializers.SourceSerializer
+    filterset_class = SourceFilterSet
+    search_fields = ("name", "description")
+    ordering_fields = ("id", "name", "reliability", "created_at", "updated_at")
+
+
+class SourceAliasViewSet(TrackedViewSet):
+    queryset = SourceAlias.objects.select_related("source", *PROVENANCE_RELATED)
+    serializer_class = serializers.SourceAliasSerializer
+    filterset_class = SourceAliasFilterSet
+    search_fields = ("name",)
+    ordering_fields = ("id", "name")
+
+
+class DocumentViewSet(TrackedViewSet):
+    queryset = Document.objects.select_related(*DOCUMENT_CHAIN, *PROVENANCE_RELATED)
+    serializer_class = serializers.DocumentSerializer
+    filterset_class = DocumentFilterSet
+    search_fields = ("title", "author", "url")
+    ordering_fields = ("id", "published_on", "title", "created_at", "updated_at")
+
+
+class ExcerptViewSet(TrackedViewSet):
+    queryset = Excerpt.objects.select_related(*(f"document__{p}" for p in DOCUMENT_CHAIN), *PROVENANCE_RELATED)
+    serializer_class = serializers.ExcerptSerializer
+    filterset_class = ExcerptFilterSet
+    search_fields = ("text",)
+    ordering_fields = ("id", "start", "created_at")
