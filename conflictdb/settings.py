@@ -133,8 +133,9 @@ ADMIN_ESTIMATED_COUNT_THRESHOLD = env_int("ADMIN_ESTIMATED_COUNT_THRESHOLD", 100
 API_ANONYMOUS_READ = env_bool("API_ANONYMOUS_READ", False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first so that an unauthenticated script gets 401 with WWW-Authenticate.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["conflictdb.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
