@@ -160,6 +160,16 @@ class Location(TrackedModel):
         max_length=15, choices=CoordinatePrecision.choices, default=CoordinatePrecision.UNKNOWN
     )
     attribution = models.CharField(max_length=300, blank=True, help_text="Gazetteer the record comes from.")
+    # Derived from the parent chain (prepare_write) so that grouping and filtering by admin area
+    # is one join, not a walk up the tree per row.
+    admin1 = models.ForeignKey(
+        "self", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+",
+        help_text="The governorate this place lies in (empty for a governorate itself).",
+    )
+    admin2 = models.ForeignKey(
+        "self", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+",
+        help_text="The district this place lies in, when known (empty for a district itself).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -205,10 +215,22 @@ class Location(TrackedModel):
         return result
 
     def governorate(self):
-        for area in [self, *self.ancestors()]:
-            if area.kind == Location.Kind.GOVERNORATE:
-                return area
-        return None
+        return self if self.kind == Location.Kind.GOVERNORATE else self._ancestor_of_kind(Location.Kind.GOVERNORATE)
+
+    def _ancestor_of_kind(self, kind):
+        return next((area for area in self.ancestors() if area.kind == kind), None)
+
+    def prepare_write(self):
+        super().prepare_write()
+        self.admin1 = self._ancestor_of_kind(Location.Kind.GOVERNORATE)
+        self.admin2 = self._ancestor_of_kind(Location.Kind.DISTRICT)
+
+    def save(self, *args, **kwargs):
+        moved = self.pk is not None and Location.objects.filter(pk=self.pk).exclude(parent_id=self.parent_id).exists()
+        super().save(*args, **kwargs)
+        if moved:  # everything below follows its new admin areas
+            for child in self.children.all():
+                child.save()
 
 
 class LocationAlias(AliasBase):

@@ -199,3 +199,23 @@ class TestEventsAndPlaces:
         world["source"].reliability = "B"
         world["claim"].credibility = 2
         assert world["claim"].grade == "B2"
+
+
+class TestAdminAreas:
+    def test_admin_areas_follow_the_parent_chain(self, world):
+        aleppo = Location.objects.create(name="Aleppo", kind="governorate", pcode="SY02")
+        district = Location.objects.create(name="Jebel Saman", kind="district", pcode="SY0200", parent=aleppo)
+        village = Location.objects.create(name="Anjara", kind="community", parent=district)
+        assert (village.admin1, village.admin2) == (aleppo, district)
+        assert (district.admin1, district.admin2) == (aleppo, None)
+        assert aleppo.governorate() == aleppo and village.governorate() == aleppo
+
+    def test_moving_an_area_moves_everything_below(self, world):
+        aleppo = Location.objects.create(name="Aleppo", kind="governorate")
+        idleb = Location.objects.create(name="Idleb", kind="governorate")
+        district = Location.objects.create(name="A district", kind="district", parent=aleppo)
+        village = Location.objects.create(name="A village", kind="community", parent=district)
+        district.parent = idleb
+        district.save()
+        village.refresh_from_db()
+        assert village.admin1 == idleb
