@@ -34,6 +34,8 @@ router.register("displacements", event_views.DisplacementViewSet)
 router.register("displacement-places", event_views.DisplacementPlaceViewSet)
 
 urlpatterns = [
+    path("v1/aggregates/casualties/", event_views.CasualtyAggregateView.as_view(), name="aggregate-casualties"),
+    path("v1/aggregates/equipment/", event_views.EquipmentAggregateView.as_view(), name="aggregate-equipment"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

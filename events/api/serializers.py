@@ -346,3 +346,20 @@ class DisplacementPlaceSerializer(TrackedSerializer):
         model = DisplacementPlace
         fields = ("id", "displacement", "location", "role", "verification_status", "provenance")
         brief_fields = ("id", "displacement", "location", "role")
+
+
+class AggregateCellSerializer(serializers.Serializer):
+    """One cell: the group_by keys (ids shown as {id, name, ...}), then the totals."""
+
+    sum_low = serializers.IntegerField(allow_null=True, help_text="Sum of known lows; null when none is known.")
+    sum_high = serializers.IntegerField(allow_null=True, help_text="Sum of highs; null when any figure is open-ended.")
+    records = serializers.IntegerField(help_text="Figures in the cell.")
+    open_ended = serializers.IntegerField(help_text="Figures without a high (more than …, dozens, unknown).")
+    unknown = serializers.IntegerField(help_text="Figures without a low.")
+    claims = serializers.IntegerField(help_text="Distinct claims behind the cell.")
+    independent_sources = serializers.IntegerField(help_text="Distinct claimants behind the cell.")
+
+
+class AggregateResponseSerializer(serializers.Serializer):
+    group_by = serializers.ListField(child=serializers.CharField())
+    results = AggregateCellSerializer(many=True)

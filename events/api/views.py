@@ -1,9 +1,18 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
 
-from conflictdb.api.renderers import GeoJSONRenderer
+from conflictdb.api.permissions import read_permission_on
+from conflictdb.api.renderers import CSVRenderer, GeoJSONRenderer
 from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
-from events import filtersets
+from events import aggregates, filtersets
 from events.api import serializers
+from events.api.serializers import AggregateResponseSerializer
 from events.models import (
     Actor,
     ActorAlias,
@@ -217,3 +226,50 @@ class DisplacementPlaceViewSet(TrackedViewSet):
     serializer_class = serializers.DisplacementPlaceSerializer
     filterset_class = filtersets.DisplacementPlaceFilterSet
     ordering_fields = ("id",)
+
+
+class AggregateView(GenericAPIView):
+    """Grouped totals with the same filters as the model's list endpoint (see events.aggregates)."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = None
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    dimensions: dict = {}
+    totals = None
+
+    def get(self, request):
+        try:
+            group_by = aggregates.parse_group_by(request.query_params.get("group_by", ""), self.dimensions)
+        except DjangoValidationError as error:
+            raise ValidationError({"group_by": error.messages}) from None
+        queryset = self.filter_queryset(self.get_queryset())
+        return Response({"group_by": group_by, "results": type(self).totals(queryset, group_by)})
+
+
+def _aggregate_schema(model_name, dimensions):
+    return extend_schema(
+        parameters=[OpenApiParameter(
+            "group_by", str, required=True,
+            description=f"Comma-separated dimensions: {', '.join(dimensions)}.",
+        )],
+        responses=AggregateResponseSerializer,
+        description=(aggregates.__doc__ or "").strip() + f"\n\nFilters: those of the {model_name} list.",
+    )
+
+
+@_aggregate_schema("casualty-figures", aggregates.CASUALTY_DIMENSIONS)
+class CasualtyAggregateView(AggregateView):
+    queryset = CasualtyFigure.objects.all()
+    filterset_class = filtersets.CasualtyFigureFilterSet
+    permission_classes = [read_permission_on(CasualtyFigure)]
+    dimensions = aggregates.CASUALTY_DIMENSIONS
+    totals = staticmethod(aggregates.casualty_totals)
+
+
+@_aggregate_schema("equipment-losses", aggregates.EQUIPMENT_DIMENSIONS)
+class EquipmentAggregateView(AggregateView):
+    queryset = EquipmentLoss.objects.all()
+    filterset_class = filtersets.EquipmentLossFilterSet
+    permission_classes = [read_permission_on(EquipmentLoss)]
+    dimensions = aggregates.EQUIPMENT_DIMENSIONS
+    totals = staticmethod(aggregates.equipment_totals)
