@@ -16,8 +16,12 @@ def statuses_at_least(status):
     return VERIFICATION_LADDER[VERIFICATION_LADDER.index(status):]
 
 
+class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
+    """Comma-separated numbers; anything else is a 400, not a database error."""
+
+
 class TrackedFilterSet(django_filters.FilterSet):
-    id = django_filters.BaseInFilter(field_name="id", help_text="One or more ids, comma separated.")
+    id = NumberInFilter(field_name="id", help_text="One or more ids, comma separated.")
     verification_status = django_filters.MultipleChoiceFilter(
         choices=VerificationStatus.choices, help_text="Exact status; repeat for several."
     )

@@ -1,0 +1,38 @@
+"""Schema-driven fuzzing: schemathesis generates requests from /api/schema/ for every operation;
+none may produce a server error. Bounded: a few examples per operation."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+
+from tests.factories import fill, make_world
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+EXAMPLES_PER_OPERATION = 4
+
+
+@pytest.fixture
+def editor_token(editor):
+    return Token.objects.create(user=editor).key
+
+
+@pytest.fixture
+def fuzz_world(as_editor):
+    world = make_world()
+    from events.models import Claim, Location
+
+    fill(Claim, 2, world)
+    fill(Location, 2, world)
+    return world
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_no_request_produces_a_server_error(case, editor_token, fuzz_world):
+    case.call_and_validate(headers={"Authorization": f"Token {editor_token}"}, checks=[not_a_server_error])
