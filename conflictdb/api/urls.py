@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from events.api import views as event_views
@@ -37,6 +38,7 @@ urlpatterns = [
     path("v1/aggregates/casualties/", event_views.CasualtyAggregateView.as_view(), name="aggregate-casualties"),
     path("v1/aggregates/equipment/", event_views.EquipmentAggregateView.as_view(), name="aggregate-equipment"),
     path("v1/", include(router.urls)),
+    path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
