@@ -107,7 +107,7 @@ class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
     search_fields = ("name", "name_ar", "pcode", "aliases__name", "aliases__normalised")
     autocomplete_fields = ("parent",)
     fields = ("name", "name_ar", "kind", "parent", "pcode", "geonames_id", ("latitude", "longitude"),
-              "coordinate_precision", "attribution", "verification_status")
+              "coordinate_precision", "attribution", "external_id", "verification_status")
     inlines = [LocationAliasInline]
 
 
@@ -199,8 +199,10 @@ class ClaimExcerptInline(TrackedTabularInline):
 
 class CasualtyFigureInline(TrackedTabularInline):
     model = CasualtyFigure
-    fields = ("affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator", "place", "date")
+    fields = ("affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator", "place", "date",
+              "part_of")
     autocomplete_fields = ("affiliation", "perpetrator", "place")
+    raw_id_fields = ("part_of",)
 
 
 class EquipmentLossInline(TrackedTabularInline):
@@ -268,6 +270,7 @@ class CasualtyFigureAdmin(ClaimChildAdmin):
     list_filter = ("category", "subgroup", "outcome", "qualifier", "verification_status")
     search_fields = ClaimChildAdmin.search_fields + ("wording", "affiliation__name")
     autocomplete_fields = ("claim", "affiliation", "perpetrator", "place")
+    raw_id_fields = ("part_of",)
 
 
 @admin.register(Casualty)

@@ -5,6 +5,8 @@ Rules (written down here, tested in tests/test_api_aggregates.py):
   same deaths reported by two sources are summed twice, which is why each cell also says how
   many claims and how many independent sources stand behind it. Consensus figures per event
   (which de-duplicate) are a separate rule.
+- A figure recorded as part of another (officers among the soldiers killed) is not added again:
+  sums cover figures that are not `part_of` another; `parts` counts the others.
 - Unknown is never zero: `sum_low` is null when no figure in the cell has a low; `sum_high` is
   null when any figure in the cell is open-ended or unknown ("more than 35", "dozens"), and
   `open_ended` counts those figures.
@@ -84,16 +86,19 @@ def parse_group_by(value: str, allowed: dict) -> list[str]:
 
 
 def _totals(queryset, group_by, dimensions):
+    # Figures that are part of another are counted, not summed; equipment rows are all whole.
+    whole = Q(part_of__isnull=True) if hasattr(queryset.model, "part_of") else Q(pk__isnull=False)
     keys = {name: dimensions[name]() for name in group_by}
     rows = (
         queryset.order_by()
         .values(**{f"_{name}": expression for name, expression in keys.items()})
         .annotate(
-            sum_low=Sum("low"),
-            known_high=Sum("high"),
+            sum_low=Sum("low", filter=whole),
+            known_high=Sum("high", filter=whole),
             records=Count("id"),
-            open_ended=Count("id", filter=Q(high__isnull=True)),
-            unknown=Count("id", filter=Q(low__isnull=True)),
+            parts=Count("id", filter=~whole),
+            open_ended=Count("id", filter=whole & Q(high__isnull=True)),
+            unknown=Count("id", filter=whole & Q(low__isnull=True)),
             claims=Count("claim_id", distinct=True),
             independent_sources=Count("claim__claimant_id", distinct=True),
         )
@@ -108,6 +113,7 @@ def _totals(queryset, group_by, dimensions):
             sum_low=row["sum_low"],
             sum_high=None if row["open_ended"] else row["known_high"],
             records=row["records"],
+            parts=row["parts"],
             open_ended=row["open_ended"],
             unknown=row["unknown"],
             claims=row["claims"],

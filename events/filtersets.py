@@ -65,6 +65,7 @@ class ClaimScopedFilterSet(TrackedFilterSet):
 
     claim_prefix = "claim__"
     # Fields on the record itself that name a place / an actor, matched as well as the event's.
+    # A record naming its own place/actor is matched by those; one naming none, by its event's.
     own_place_fields: tuple[str, ...] = ()
     own_actor_fields: tuple[str, ...] = ()
 
@@ -75,12 +76,13 @@ class ClaimScopedFilterSet(TrackedFilterSet):
     sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices, method="filter_sub_event_type")
     actor = django_filters.CharFilter(
         method="filter_actor",
-        help_text="Actor id, name or alias; a coalition includes its members. Matches the event's actors "
-                  "and the record's own actor fields.",
+        help_text="Actor id, name or alias; a coalition includes its members. Matches the record's own actor "
+                  "fields, or its event's actors when it names none.",
     )
     location = django_filters.CharFilter(
         method="filter_location",
-        help_text="Place id, P-code or spelling; everything inside that area matches (e.g. SY02 = Aleppo governorate).",
+        help_text="Place id, P-code or spelling; everything inside that area matches (e.g. SY02 = Aleppo "
+                  "governorate). Matches the record's own place, or its event's places when it has none.",
     )
     pcode = django_filters.CharFilter(method="filter_location", help_text="P-code of a place or admin area.")
     bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
@@ -117,18 +119,24 @@ class ClaimScopedFilterSet(TrackedFilterSet):
     def _events_with(self, **lookup):
         return Event.objects.filter(**lookup).values("id")
 
+    def _own_or_event(self, own_fields, ids, event_lookup):
+        """Records that name their own place/actor are matched by it; the others by their event's."""
+        by_event = Q(**{self._p("event__in"): self._events_with(**{event_lookup: ids})})
+        if not own_fields:
+            return by_event
+        own = Q()
+        none_named = Q()
+        for field in own_fields:
+            own |= Q(**{f"{field}__in": ids})
+            none_named &= Q(**{f"{field}__isnull": True})
+        return own | (none_named & by_event)
+
     def filter_actor(self, queryset, name, value):
         ids = actor_ids_for(value, field=name)
-        condition = Q(**{self._p("event__in"): self._events_with(event_actors__actor__in=ids)})
-        for field in self.own_actor_fields:
-            condition |= Q(**{f"{field}__in": ids})
-        return queryset.filter(condition)
+        return queryset.filter(self._own_or_event(self.own_actor_fields, ids, "event_actors__actor__in"))
 
     def _filter_places(self, queryset, ids):
-        condition = Q(**{self._p("event__in"): self._events_with(event_places__location__in=ids)})
-        for field in self.own_place_fields:
-            condition |= Q(**{f"{field}__in": ids})
-        return queryset.filter(condition)
+        return queryset.filter(self._own_or_event(self.own_place_fields, ids, "event_places__location__in"))
 
     def filter_location(self, queryset, name, value):
         return self._filter_places(queryset, location_ids_for(value, field=name))

@@ -160,6 +160,9 @@ class Location(TrackedModel):
         max_length=15, choices=CoordinatePrecision.choices, default=CoordinatePrecision.UNKNOWN
     )
     attribution = models.CharField(max_length=300, blank=True, help_text="Gazetteer the record comes from.")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
+    )
     # Derived from the parent chain (prepare_write) so that grouping and filtering by admin area
     # is one join, not a walk up the tree per row.
     admin1 = models.ForeignKey(
@@ -179,6 +182,8 @@ class Location(TrackedModel):
                 fields=["pcode"], condition=~Q(pcode=""), name="location_pcode_unique",
                 violation_error_message="Another place already has this P-code.",
             ),
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                    name="location_external_id_unique"),
             models.UniqueConstraint(
                 fields=["geonames_id"], name="location_geonames_unique",
                 violation_error_message="Another place already has this GeoNames id.",
@@ -570,6 +575,11 @@ class CasualtyFigure(Quantity, TrackedModel):
     place = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="casualty_figures")
     date = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    part_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts",
+        help_text="A larger figure of the same claim that includes this one (officers among the soldiers "
+                  "killed, a woman among the wounded); totals do not add it again.",
+    )
 
     class Meta(Quantity.Meta):
         indexes = [
@@ -577,6 +587,13 @@ class CasualtyFigure(Quantity, TrackedModel):
             models.Index(fields=["affiliation", "outcome"], name="figure_affiliation_outcome_idx"),
             models.Index(fields=["category", "outcome"], name="figure_category_outcome_idx"),
         ]
+
+    def prepare_write(self):
+        super().prepare_write()
+        if self.part_of_id is not None and self.part_of.claim_id != self.claim_id:
+            raise ValidationError({"part_of": "A figure can only be part of a figure of the same claim."})
+        if self.part_of_id is not None and self.part_of_id == self.pk:
+            raise ValidationError({"part_of": "A figure cannot be part of itself."})
 
     def __str__(self):
         whose = self.affiliation.short_name or self.affiliation.name if self.affiliation_id else self.get_category_display()

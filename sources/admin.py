@@ -48,7 +48,7 @@ class DocumentAdmin(TrackedAdmin):
     fieldsets = (
         (None, {"fields": ("title", "publisher", "author", "url", "archive_url", ("published_on", "published_precision"),
                            "retrieved_at", "language", "verification_status")}),
-        ("Derivation", {"fields": (("derived_from", "derivation"), "provenance_chain_display", "notes")}),
+        ("Derivation", {"fields": (("derived_from", "derivation"), "provenance_chain_display", "notes", "external_id")}),
         ("Text", {"fields": ("text", "text_sha256")}),
     )
     inlines = [ExcerptInline]

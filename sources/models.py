@@ -142,6 +142,9 @@ class Document(TrackedModel):
     )
     derivation = models.CharField(max_length=15, choices=Derivation.choices, blank=True)
     notes = models.TextField(blank=True, help_text="Disclaimers and editorial notes.")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
+    )
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -151,6 +154,8 @@ class Document(TrackedModel):
                 fields=["url"], condition=~Q(url=""), name="document_url_unique",
                 violation_error_message="Another document already has this URL.",
             ),
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                    name="document_external_id_unique"),
             models.CheckConstraint(
                 condition=Q(derived_from__isnull=True, derivation="") | Q(derived_from__isnull=False) & ~Q(derivation=""),
                 name="document_derivation_with_origin",

@@ -135,7 +135,7 @@ class LocationSerializer(TrackedSerializer):
     class Meta(TrackedSerializer.Meta):
         model = Location
         fields = ("id", "name", "name_ar", "kind", "parent", "pcode", "geonames_id", "latitude", "longitude",
-                  "coordinate_precision", "attribution", "aliases", "verification_status", "provenance")
+                  "coordinate_precision", "attribution", "external_id", "aliases", "verification_status", "provenance")
         brief_fields = ("id", "name", "kind", "pcode", "latitude", "longitude")
 
 
@@ -271,7 +271,7 @@ class CasualtyFigureSerializer(ClaimChildSerializer):
     class Meta(TrackedSerializer.Meta):
         model = CasualtyFigure
         fields = ("id", "claim", "affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator",
-                  "place", "date", "note", "verification_status", "provenance")
+                  "place", "date", "note", "part_of", "verification_status", "provenance")
         brief_fields = ("id", "category", "subgroup", "outcome", "low", "high", "qualifier")
 
 
@@ -354,6 +354,7 @@ class AggregateCellSerializer(serializers.Serializer):
     sum_low = serializers.IntegerField(allow_null=True, help_text="Sum of known lows; null when none is known.")
     sum_high = serializers.IntegerField(allow_null=True, help_text="Sum of highs; null when any figure is open-ended.")
     records = serializers.IntegerField(help_text="Figures in the cell.")
+    parts = serializers.IntegerField(help_text="Figures that are part of another figure: counted, not summed.")
     open_ended = serializers.IntegerField(help_text="Figures without a high (more than …, dozens, unknown).")
     unknown = serializers.IntegerField(help_text="Figures without a low.")
     claims = serializers.IntegerField(help_text="Distinct claims behind the cell.")

@@ -66,7 +66,7 @@ class DocumentSerializer(TrackedSerializer):
         model = Document
         fields = ("id", "title", "publisher", "author", "url", "published_on", "published_precision", "retrieved_at",
                   "language", "text", "text_sha256", "archive_url", "derived_from", "derivation",
-                  "derived_from_chain", "notes", "verification_status", "provenance")
+                  "derived_from_chain", "notes", "external_id", "verification_status", "provenance")
         read_only_fields = ("text_sha256", "verification_status")
         brief_fields = ("id", "title", "url", "published_on")
 
