@@ -18,6 +18,12 @@ ROLE_ACTIONS = {
     VERIFIERS: ("add", "change", "view"),
     RESEARCHERS: ("view",),
 }
+# Verification workflow permissions (conflictdb.verification), beyond the model actions above.
+ROLE_EXTRA = {
+    EDITORS: ("retract_record",),
+    VERIFIERS: ("retract_record", "verify_record"),
+    RESEARCHERS: (),
+}
 
 
 def ensure_groups(using="default"):
@@ -28,7 +34,9 @@ def ensure_groups(using="default"):
     domain_perms = Permission.objects.using(using).filter(content_type__app_label__in=DOMAIN_APPS)
     for name, actions in ROLE_ACTIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
-        wanted = [p for p in domain_perms if p.codename.split("_", 1)[0] in actions]
+        wanted = [p for p in domain_perms
+                  if p.codename.split("_", 1)[0] in actions and not p.codename.endswith("_record")
+                  or p.codename in ROLE_EXTRA[name]]
         group.permissions.set(wanted)
 
 

@@ -188,6 +188,7 @@ SPECTACULAR_SETTINGS = {
         "EventActorRoleEnum": "events.models.EventActor.Role",
         "DisplacementPlaceRoleEnum": "events.models.DisplacementPlace.Role",
         "DatePrecisionEnum": "events.vocabularies.DatePrecision",
+        "VerificationStatusEnum": "conflictdb.models.VerificationStatus",
     },
 }
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from conflictdb.admin import TrackedAdmin, TrackedTabularInline
-from sources.models import Document, Excerpt, ImportBatch, Source, SourceAlias
+from sources.models import Document, Excerpt, ImportBatch, Source, SourceAlias, VerificationTransition
 
 
 class SourceAliasInline(TrackedTabularInline):
@@ -93,3 +93,24 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(VerificationTransition)
+class VerificationTransitionAdmin(admin.ModelAdmin):
+    """Read-only log of every verification change (written by conflictdb.verification only)."""
+
+    list_display = ("at", "content_type", "object_id", "from_status", "to_status", "user", "channel", "reason")
+    list_select_related = ("content_type", "user")
+    list_filter = ("to_status", "from_status", "channel", "content_type")
+    search_fields = ("reason", "user__username")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

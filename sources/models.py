@@ -6,6 +6,8 @@
 import hashlib
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -311,3 +313,36 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class VerificationTransition(models.Model):
+    """One change of a record's verification status: who, when, from, to and why.
+
+    Written only by conflictdb.verification.transition(); never edited. Kept in `sources`
+    because it is provenance, like import batches.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField()
+    channel = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="transition_record_idx")]
+        permissions = [
+            ("verify_record", "Can corroborate, verify, mark false and reinstate records"),
+            ("retract_record", "Can dispute and retract records"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="transition_has_reason",
+                                   violation_error_message="A verification change needs a reason."),
+        ]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status} by {self.user} ({self.at:%Y-%m-%d %H:%M})"

@@ -32,7 +32,10 @@ from events.models import (
     TerritorialChange,
 )
 from events.vocabularies import EventType, Qualifier, SubEventType
-from sources.models import Document, Excerpt, ImportBatch, Source, SourceAlias
+from django.contrib.contenttypes.models import ContentType
+
+from conflictdb import provenance
+from sources.models import Document, Excerpt, ImportBatch, Source, SourceAlias, VerificationTransition
 
 DAY = datetime.date(2024, 11, 27)
 _counter = itertools.count()
@@ -111,6 +114,9 @@ def build(model, i, w):
         DisplacementPlace: lambda: DisplacementPlace(displacement=w["displacement"], location=Location.objects.create(
             name=f"Camp {n}", kind="camp"), role="destination"),
         ImportBatch: lambda: ImportBatch(file_name=f"file{n}.csv", sha256="0" * 64, layout="claims"),
+        VerificationTransition: lambda: VerificationTransition(
+            content_type=ContentType.objects.get_for_model(Claim), object_id=w["claim"].pk, from_status="unverified",
+            to_status="disputed", user=provenance.current().user, reason=f"reason {n}", channel="admin"),
     }
     return builders[model]()
 

@@ -43,3 +43,10 @@ class ReadPermissionOn(RolePermission):
 
 def read_permission_on(model):
     return type(f"Read{model.__name__}Permission", (ReadPermissionOn,), {"model": model})
+
+
+class TransitionPermission(RolePermission):
+    """Asking for a verification change needs only read access to the records; whether the
+    change is allowed is the verification workflow's decision (conflictdb.verification)."""
+
+    perms_map = {**RolePermission.perms_map, "POST": ["%(app_label)s.view_%(model_name)s"]}

@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from conflictdb.models import TrackedModel
+from conflictdb.models import TrackedModel, VerificationStatus
+from sources.models import VerificationTransition
 
 
 class ProvenanceSerializer(serializers.Serializer):
@@ -103,3 +104,21 @@ class BriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         fields = ("id",)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=VerificationStatus.choices, help_text="The new verification status.")
+    reason = serializers.CharField(help_text="Why: required for every change of status.")
+
+
+class BulkTransitionRequestSerializer(TransitionRequestSerializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000,
+                                help_text="Records to change: all of them, or none if any is refused.")
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = VerificationTransition
+        fields = ("id", "object_id", "from_status", "to_status", "user", "at", "reason", "channel")
