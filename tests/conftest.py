@@ -2,9 +2,18 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from conflictdb.provenance import Channel, acting
 from conflictdb.roles import EDITORS, RESEARCHERS, VERIFIERS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """API throttle counters live in the cache and are keyed by user id, which tests reuse."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _persona(django_user_model, username, group=None, **extra):

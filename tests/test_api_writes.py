@@ -101,3 +101,18 @@ def test_schema_and_offline_docs(client, researcher):
     docs = client.get("/api/docs/").content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist" in docs
     assert "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+
+
+def test_requests_are_throttled_per_user(researcher, world):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import UserRateThrottle
+
+    original = UserRateThrottle.THROTTLE_RATES
+    UserRateThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "2/minute"}
+    try:
+        api = APIClient()
+        api.force_authenticate(researcher)
+        statuses = [api.get("/api/v1/claims/").status_code for _ in range(3)]
+    finally:
+        UserRateThrottle.THROTTLE_RATES = original
+    assert statuses == [200, 200, 429]
