@@ -159,6 +159,7 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER") or "20000/hour",
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "conflictdb.api.exceptions.api_exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "URL_FORMAT_OVERRIDE": "format",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -112,7 +112,8 @@ class TransitionRequestSerializer(serializers.Serializer):
 
 
 class BulkTransitionRequestSerializer(TransitionRequestSerializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000,
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), min_length=1,
+                                max_length=1000,
                                 help_text="Records to change: all of them, or none if any is refused.")
 
 

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -65,7 +66,7 @@ class TrackedViewSet(
     @extend_schema(request=TransitionRequestSerializer, responses={201: TransitionSerializer(many=True)},
                    description="Change this record's verification status (verification workflow rules apply).")
     @action(detail=True, methods=["post"], url_path="transition", permission_classes=[TransitionPermission],
-            filter_backends=[], pagination_class=None)
+            filter_backends=[], pagination_class=None, parser_classes=[JSONParser])
     def transition(self, request, pk=None):
         payload = TransitionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -74,7 +75,7 @@ class TrackedViewSet(
     @extend_schema(request=BulkTransitionRequestSerializer, responses={201: TransitionSerializer(many=True)},
                    description="Change the status of several records: all of them, or none if any is refused.")
     @action(detail=False, methods=["post"], url_path="bulk-transition", permission_classes=[TransitionPermission],
-            filter_backends=[], pagination_class=None)
+            filter_backends=[], pagination_class=None, parser_classes=[JSONParser])
     def transition_many(self, request):
         payload = BulkTransitionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
