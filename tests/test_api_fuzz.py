@@ -3,7 +3,9 @@ none may produce a server error. Bounded: a few examples per operation."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -13,6 +15,17 @@ from tests.factories import fill, make_world
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 EXAMPLES_PER_OPERATION = 4
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI app directly, which would close the database connection at the
+    end of each request and with it the test's transaction (as Django's own test client avoids)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
