@@ -1,4 +1,4 @@
-"""Seed loader: the OCHA admin areas and the article files under seeds/.
+"""Seed loader: the gazetteer and the article files under seeds/.
 
 An article file (`seeds/article_*.yaml`, schema in seeds/README.md) describes one report as
 data: its sources, documents, actors, equipment types, places, events and every claim with its
@@ -15,7 +15,6 @@ and the value, and the whole load rolls back.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 import re
@@ -24,7 +23,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import ClassVar
 
 import yaml
 from django.conf import settings
@@ -62,21 +60,10 @@ from events.vocabularies import (
     Qualifier,
     SubEventType,
 )
+from events.gazetteer import GEONAMES_ADMIN1_PCODE, GEONAMES_JSON, load_gazetteer
 from sources.models import Document, Excerpt, Reliability, Source, SourceAlias
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
-OCHA_CSV = SEEDS_DIR / "gazetteer" / "ocha_cod_pcodes_syria_adm1_adm2.csv"
-GEONAMES_JSON = SEEDS_DIR / "gazetteer" / "geonames_cities500_syria.json"
-
-OCHA_ATTRIBUTION = "Administrative boundaries P-codes: OCHA, COD-AB Syria (2020-12-17)"
-GEONAMES_ATTRIBUTION = "Contains data from GeoNames (geonames.org)"
-COUNTRY_PCODE = "SY"
-
-# GeoNames admin1 codes are not P-codes (mapping from ../shared/data/README.md).
-GEONAMES_ADMIN1_PCODE = {
-    "01": "SY08", "02": "SY06", "03": "SY14", "04": "SY11", "05": "SY13", "06": "SY12", "07": "SY09",
-    "08": "SY03", "09": "SY02", "10": "SY05", "11": "SY04", "12": "SY07", "13": "SY01", "14": "SY10",
-}
 
 # Article text files open with a " date YYYY-MM-DD " header that is not part of the body.
 _DATE_HEADER = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
@@ -118,22 +105,16 @@ class LoadSummary:
 
 
 def load_seeds(paths=None) -> LoadSummary:
-    """The admin areas, then every article file (default: seeds/article_*.yaml), all or nothing."""
+    """The gazetteer (events.gazetteer: OCHA admin areas and GeoNames places), then every article
+    file (default: seeds/article_*.yaml), all or nothing."""
     paths = [Path(p) for p in paths] if paths else sorted(SEEDS_DIR.glob("article_*.yaml"))
     summary = LoadSummary()
     with transaction.atomic():
-        summary.merge(load_admin_areas())
+        gazetteer = load_gazetteer()
+        summary.by_model["gazetteer"] = Counter(
+            {status: gazetteer.get(f"places {status}", 0) for status in ("created", "updated", "unchanged")})
         for path in paths:
             summary.merge(load_seed_file(path))
-    return summary
-
-
-def load_admin_areas(path=OCHA_CSV) -> LoadSummary:
-    """Syria and its OCHA admin 1 (governorates) and admin 2 (districts), with their P-codes."""
-    path = Path(path)
-    summary = LoadSummary()
-    with acting(channel=Channel.SEED, reason=f"seed: {path.name}"), transaction.atomic():
-        _AdminAreaLoader(path, _Writer(summary)).load()
     return summary
 
 
@@ -200,52 +181,6 @@ def _plain(fields: dict) -> dict:
             value = str(value) if len(value) <= 60 else value[:57] + "..."
         result[name] = value
     return result
-
-
-# --- OCHA admin areas -------------------------------------------------------------------------
-
-
-class _AdminAreaLoader:
-    LEVEL_KIND: ClassVar[dict] = {"1": Location.Kind.GOVERNORATE, "2": Location.Kind.DISTRICT}
-
-    def __init__(self, path: Path, writer: _Writer):
-        self.path, self.w = path, writer
-
-    def load(self):
-        try:
-            with self.path.open(newline="", encoding="utf-8") as handle:
-                rows = list(csv.DictReader(handle))
-        except OSError as exc:
-            raise SeedError(f"{self.path.name}: cannot read the P-code file: {exc}") from exc
-        # The file has no admin-0 row (its admin 1 rows name the country by ISO code "SYR"):
-        # the country takes OCHA's admin-0 P-code, the prefix of every Syrian P-code.
-        country = self._place({"pcode": COUNTRY_PCODE}, {"name": "Syria", "kind": Location.Kind.COUNTRY, "parent": None},
-                              "Syria")
-        by_pcode = {}
-        for number, row in sorted(enumerate(rows, start=2), key=lambda item: item[1]["Admin Level"]):
-            where = f"{self.path.name} row {number}"
-            kind = self.LEVEL_KIND.get(row["Admin Level"])
-            if kind is None:
-                raise _bad(where, "Admin Level", row["Admin Level"], "expected 1 or 2")
-            if kind == Location.Kind.GOVERNORATE:
-                parent = country if row["Parent P-Code"] == "SYR" else None
-            else:
-                parent = by_pcode.get(row["Parent P-Code"])
-            if parent is None:
-                raise _bad(where, "Parent P-Code", row["Parent P-Code"], "no place of the level above has this code")
-            by_pcode[row["P-Code"]] = self._place(
-                {"pcode": row["P-Code"]}, {"name": row["Name"], "kind": kind, "parent": parent}, where
-            )
-
-    def _place(self, lookup, values, where):
-        place = self.w.upsert(Location, lookup, {**values, "attribution": OCHA_ATTRIBUTION}, where)
-        self.w.upsert(
-            LocationAlias,
-            {"location": place, "normalised": normalise_name(place.name)},
-            {"name": place.name, "language": "en", "origin": LocationAlias.Origin.GAZETTEER},
-            where,
-        )
-        return place
 
 
 @cache
@@ -428,13 +363,16 @@ class _ArticleLoader:
                   "parent": self.place_ref(entry["parent"], where, "parent"),
                   **_stated(entry, "name_ar"), **self._coordinates(entry, where)}
         if "geonames_id" in entry:
+            # The gazetteer owns GeoNames places (parent, district, attribution): the article only
+            # checks that it names the right one and adds its spellings.
             lookup = {"geonames_id": self._geonames_entry(entry, values["parent"], where)}
-            values.update(name=entry["name"], attribution=GEONAMES_ATTRIBUTION)
+            values["name"] = entry["name"]
+            place = self.w.ensure(Location, lookup, values, where)
         else:
             # A place only the article knows: its stable key survives an editor renaming or moving it.
             lookup = {"external_id": self.external_id(entry["key"])}
             values["name"] = entry["name"]
-        place = self.w.upsert(Location, lookup, values, where)
+            place = self.w.upsert(Location, lookup, values, where)
         self._place_aliases(place, entry, where)
         self.places[entry["key"]] = place
 
