@@ -193,6 +193,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Map tiles for the admin maps, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png". Empty: no
+# tiles (the app works offline; points still show). Leaflet itself is served by the app.
+MAP_TILE_URL = env_str("MAP_TILE_URL") or ""
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION") or ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

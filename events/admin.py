@@ -1,6 +1,18 @@
-from django.contrib import admin
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from conflictdb.admin import TrackedAdmin, TrackedStackedInline, TrackedTabularInline
+from events import territory
+from events.places import learn_alias, resolve_place
 from events.models import (
     Actor,
     ActorAlias,
@@ -99,6 +111,34 @@ class LocationAliasInline(TrackedTabularInline):
     fields = ("name", "language", "origin")
 
 
+MAP_LIMIT = 500  # points drawn on a changelist map
+
+
+def render_map(map_id, features, note):
+    return render_to_string("admin/events/map.html", {
+        "map_id": map_id, "map_geojson": {"type": "FeatureCollection", "features": features},
+        "map_tiles": settings.MAP_TILE_URL, "map_tiles_attribution": settings.MAP_TILE_ATTRIBUTION, "map_note": note,
+    })
+
+
+def point(location, label, url):
+    return {"type": "Feature", "properties": {"label": label, "url": url},
+            "geometry": {"type": "Point", "coordinates": [float(location.longitude), float(location.latitude)]}}
+
+
+class ResolveForm(forms.Form):
+    name = forms.CharField(label="Name as written", max_length=200)
+    within = forms.ModelChoiceField(Location.objects.filter(kind__in=["country", "governorate", "district"]),
+                                    required=False, help_text="Only places inside this admin area.")
+
+
+class ChangedHandsForm(forms.Form):
+    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    within = forms.ModelChoiceField(Location.objects.filter(kind__in=["country", "governorate", "district"]),
+                                    required=False)
+
+
 @admin.register(Location)
 class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
     list_display = ("name", "name_ar", "kind", "parent", "pcode", "latitude", "longitude", "coordinate_precision")
@@ -106,9 +146,89 @@ class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
     list_filter = ("kind", "coordinate_precision", "verification_status")
     search_fields = ("name", "name_ar", "pcode", "aliases__name", "aliases__normalised")
     autocomplete_fields = ("parent",)
-    fields = ("name", "name_ar", "kind", "parent", "pcode", "geonames_id", ("latitude", "longitude"),
-              "coordinate_precision", "attribution", "external_id", "verification_status")
+    readonly_fields = ("map_display", "control_display")
+    fieldsets = (
+        (None, {"fields": ("name", "name_ar", "kind", "parent", "pcode", "geonames_id", ("latitude", "longitude"),
+                           "coordinate_precision", "attribution", "external_id", "verification_status")}),
+        ("Map", {"fields": ("map_display",)}),
+        ("Control over time", {"fields": ("control_display",)}),
+    )
     inlines = [LocationAliasInline]
+    change_list_template = "admin/events/location/change_list.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Names as written in reports find their place: "Orm al Sughra" finds Urum al-Sughra."""
+        searched, _ = super().get_search_results(request, queryset, search_term)
+        if len(search_term.strip()) < 3:
+            return searched, False
+        resolution = resolve_place(search_term, limit=10)
+        ids = [candidate.location_id for candidate in resolution.candidates if candidate.score >= 70]
+        return queryset.filter(Q(pk__in=searched.values("pk")) | Q(pk__in=ids)), False
+
+    @admin.display(description="Map")
+    def map_display(self, obj):
+        if obj is None or obj.pk is None or obj.latitude is None:
+            return "No coordinates: this place is not drawn (coordinates are never invented)."
+        return render_map(f"location-map-{obj.pk}", [point(obj, obj.name, "")],
+                          f"{obj.get_coordinate_precision_display()} coordinates.")
+
+    @admin.display(description="Who held it")
+    def control_display(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        answer = territory.control_of(obj, datetime.date.today())
+        changes = [*answer.deciding, *answer.earlier]
+        if not changes:
+            return answer.summary
+        rows = format_html_join(
+            "", "<li>{}: {} {} (claim <a href=\"{}\">#{}</a>, {})</li>",
+            ((c.effective_date, c.get_kind_display(), f"by {c.gaining}" if c.gaining_id else "",
+              reverse("admin:events_claim_change", args=[c.claim_id]), c.claim_id, c.claim.get_verification_status_display())
+             for c in changes),
+        )
+        return format_html("<p>{}</p><ul>{}</ul>", answer.summary, rows)
+
+    def get_urls(self):
+        return [
+            path("resolve/", self.admin_site.admin_view(self.resolve_view), name="events_location_resolve"),
+            path("changed-hands/", self.admin_site.admin_view(self.changed_hands_view),
+                 name="events_location_changed_hands"),
+            *super().get_urls(),
+        ]
+
+    def resolve_view(self, request):
+        """Which place does a name mean? Candidates with scores and reasons; confirm to learn it."""
+        if not self.has_view_permission(request):
+            return TemplateResponse(request, "admin/events/location/resolve.html", {}, status=403)
+        if request.method == "POST" and "learn" in request.POST:
+            if not request.user.has_perm("events.add_locationalias"):
+                messages.error(request, "Only editors may add spellings.")
+            else:
+                location = get_object_or_404(Location, pk=request.POST["learn"])
+                alias, status = learn_alias(location, request.POST["name"], user=request.user)
+                messages.success(request, f"“{alias.name}” is now a spelling of {location} ({status}).")
+            return redirect(f"{reverse('admin:events_location_resolve')}?name={request.POST['name']}")
+        form = ResolveForm(request.GET or None)
+        resolution = None
+        if form.is_valid():
+            resolution = resolve_place(form.cleaned_data["name"], within=form.cleaned_data["within"], limit=8)
+        context = {**self.admin_site.each_context(request), "title": "Resolve a place name", "form": form,
+                   "resolution": resolution, "opts": self.model._meta,
+                   "can_learn": request.user.has_perm("events.add_locationalias")}
+        return TemplateResponse(request, "admin/events/location/resolve.html", context)
+
+    def changed_hands_view(self, request):
+        """Which places changed hands between two dates, according to which claims."""
+        if not self.has_view_permission(request):
+            return TemplateResponse(request, "admin/events/location/changed_hands.html", {}, status=403)
+        form = ChangedHandsForm(request.GET or None)
+        by_place = None
+        if form.is_valid():
+            by_place = territory.changes_between(form.cleaned_data["date_from"], form.cleaned_data["date_to"],
+                                                 within=form.cleaned_data["within"])
+        context = {**self.admin_site.each_context(request), "title": "Places that changed hands", "form": form,
+                   "by_place": list(by_place.values()) if by_place is not None else None, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/events/location/changed_hands.html", context)
 
 
 @admin.register(LocationAlias)
@@ -185,6 +305,28 @@ class EventAdmin(TrackedAdmin):
     fields = ("title", "summary", ("event_type", "sub_event_type"), ("date_start", "date_end", "date_precision"),
               "civilian_targeting", ("external_id", "acled_id", "ucdp_id"), "verification_status")
     inlines = [EventLocationInline, EventActorInline, EventClaimInline]
+    change_list_template = "admin/events/event/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["events_map"] = self._events_map(changelist.queryset)
+        return response
+
+    def _events_map(self, queryset):
+        """The filtered events on a map: one point per located site of the first MAP_LIMIT events."""
+        events = queryset.prefetch_related(
+            Prefetch("event_places", queryset=EventLocation.objects.select_related("location"))
+        )[:MAP_LIMIT]
+        features = [
+            point(link.location, f"{event.date_start:%Y-%m-%d} {event.title} — {link.location}",
+                  reverse("admin:events_event_change", args=[event.pk]))
+            for event in events for link in event.event_places.all() if link.location.latitude is not None
+        ]
+        return render_map("events-map", features,
+                          f"The filtered events' located sites (first {MAP_LIMIT} events); places without "
+                          "coordinates are not drawn.")
 
 
 # --- claims and what they state ---------------------------------------------------------------

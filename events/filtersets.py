@@ -47,7 +47,10 @@ def parse_bbox(value):
 
 
 def location_ids_for(value, *, field="location"):
-    locations = list(selectors.find_locations(value).values_list("id", flat=True))
+    try:
+        locations = list(selectors.find_locations(value).values_list("id", flat=True))
+    except selectors.PlaceNotResolved as unresolved:
+        raise ValidationError({field: unresolved.resolution.message}) from None
     if not locations:
         raise ValidationError({field: f"No place is called {value!r} (give an id, a P-code or a known spelling)."})
     return selectors.area_and_descendants(locations)
@@ -287,7 +290,8 @@ class ActorFilterSet(TrackedFilterSet):
 
 class LocationFilterSet(TrackedFilterSet):
     within = django_filters.CharFilter(method="filter_within", help_text="Everything inside this area (id, P-code or spelling), the area included.")
-    name = django_filters.CharFilter(method="filter_name", help_text="Exact spelling: name or any alias.")
+    name = django_filters.CharFilter(method="filter_name", help_text="A spelling: any alias, or the one place the "
+                                                                    "matcher resolves it to.")
     pcode = django_filters.CharFilter(lookup_expr="iexact")
     bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
     kind = django_filters.MultipleChoiceFilter(choices=Location.Kind.choices)
@@ -300,7 +304,10 @@ class LocationFilterSet(TrackedFilterSet):
         return queryset.filter(id__in=location_ids_for(value, field=name))
 
     def filter_name(self, queryset, name, value):
-        return queryset.filter(id__in=selectors.find_locations(value).values("id"))
+        try:
+            return queryset.filter(id__in=selectors.find_locations(value).values("id"))
+        except selectors.PlaceNotResolved:
+            return queryset.none()  # a search that finds nothing; /locations/resolve/ explains why
 
     def filter_bbox(self, queryset, name, value):
         return queryset.filter(id__in=selectors.locations_in_bbox(*parse_bbox(value)).values("id"))

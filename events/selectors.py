@@ -33,9 +33,19 @@ def locations_in_bbox(min_lon, min_lat, max_lon, max_lat):
     )
 
 
+class PlaceNotResolved(LookupError):
+    """A name that does not clearly mean one place; `resolution` says what it could be."""
+
+    def __init__(self, resolution):
+        super().__init__(resolution.message)
+        self.resolution = resolution
+
+
 def find_locations(value: str):
-    """Locations a filter value names: an id, a P-code, or an exact name/alias spelling."""
+    """Locations a filter value names: an id, a P-code, an exact spelling (every homonym), or else
+    the one place the matcher resolves the name to. Raises PlaceNotResolved with the candidates."""
     from conflictdb.names import normalise_name
+    from events.places import resolve_place
 
     value = value.strip()
     if value.isdigit():
@@ -44,7 +54,13 @@ def find_locations(value: str):
     if by_code.exists():
         return by_code
     key = normalise_name(value)
-    return Location.objects.filter(Q(aliases__normalised=key) | Q(name__iexact=value)).distinct()
+    exact = Location.objects.filter(Q(aliases__normalised=key) | Q(name__iexact=value)).distinct()
+    if exact.exists():
+        return exact
+    resolution = resolve_place(value)
+    if resolution.match is None:
+        raise PlaceNotResolved(resolution)
+    return Location.objects.filter(pk=resolution.match.location_id)
 
 
 def find_actors(value: str):

@@ -107,7 +107,7 @@ def test_actor_filter_includes_coalition_members(api):
 def test_unknown_place_or_actor_is_a_clear_400(api):
     response = api.get("/api/v1/claims/", {"location": "Atlantis"})
     assert response.status_code == 400
-    assert "No place is called 'Atlantis'" in str(response.json())
+    assert "'Atlantis' is not a known place" in str(response.json())
     response = api.get("/api/v1/claims/", {"actor": "Nobody"})
     assert "No actor is called 'Nobody'" in str(response.json())
 

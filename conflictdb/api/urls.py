@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from events.api import places as place_views
 from events.api import views as event_views
 from sources.api import views as source_views
 
@@ -35,6 +36,10 @@ router.register("displacements", event_views.DisplacementViewSet)
 router.register("displacement-places", event_views.DisplacementPlaceViewSet)
 
 urlpatterns = [
+    # Before the router, whose detail routes would otherwise take "resolve" for an id.
+    path("v1/locations/resolve/", place_views.ResolveView.as_view(), name="location-resolve"),
+    path("v1/locations/<int:pk>/control/", place_views.ControlView.as_view(), name="location-control"),
+    path("v1/territorial-changes/changed-hands/", place_views.ChangedHandsView.as_view(), name="changed-hands"),
     path("v1/aggregates/casualties/", event_views.CasualtyAggregateView.as_view(), name="aggregate-casualties"),
     path("v1/aggregates/equipment/", event_views.EquipmentAggregateView.as_view(), name="aggregate-equipment"),
     path("v1/", include(router.urls)),
