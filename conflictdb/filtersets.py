@@ -22,8 +22,10 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
 
 class TrackedFilterSet(django_filters.FilterSet):
     id = NumberInFilter(field_name="id", help_text="One or more ids, comma separated.")
+    # distinct=False: a plain column needs no SELECT DISTINCT (django-filter's default for
+    # multiple choices, which makes a filtered page sort the whole match).
     verification_status = django_filters.MultipleChoiceFilter(
-        choices=VerificationStatus.choices, help_text="Exact status; repeat for several."
+        choices=VerificationStatus.choices, distinct=False, help_text="Exact status; repeat for several."
     )
     verification_at_least = django_filters.ChoiceFilter(
         choices=[(s.value, s.label) for s in VERIFICATION_LADDER], method="filter_verification_at_least",

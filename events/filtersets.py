@@ -119,12 +119,16 @@ class ClaimScopedFilterSet(TrackedFilterSet):
     def filter_sub_event_type(self, queryset, name, value):
         return queryset.filter(**{self._p("event__sub_event_type__in"): value}) if value else queryset
 
-    def _events_with(self, **lookup):
-        return Event.objects.filter(**lookup).values("id")
+    def _events_with(self, link_model, **lookup):
+        # Event ids straight from the link table (EventLocation/EventActor), not joined through
+        # events: SQLite otherwise probed every event for every id, and PostgreSQL scanned the
+        # whole link index.
+        return link_model.objects.filter(**lookup).values("event_id")
 
     def _own_or_event(self, own_fields, ids, event_lookup):
         """Records that name their own place/actor are matched by it; the others by their event's."""
-        by_event = Q(**{self._p("event__in"): self._events_with(**{event_lookup: ids})})
+        link_model, link_lookup = event_lookup
+        by_event = Q(**{self._p("event__in"): self._events_with(link_model, **{link_lookup: ids})})
         if not own_fields:
             return by_event
         own = Q()
@@ -136,10 +140,10 @@ class ClaimScopedFilterSet(TrackedFilterSet):
 
     def filter_actor(self, queryset, name, value):
         ids = actor_ids_for(value, field=name)
-        return queryset.filter(self._own_or_event(self.own_actor_fields, ids, "event_actors__actor__in"))
+        return queryset.filter(self._own_or_event(self.own_actor_fields, ids, (EventActor, "actor__in")))
 
     def _filter_places(self, queryset, ids):
-        return queryset.filter(self._own_or_event(self.own_place_fields, ids, "event_places__location__in"))
+        return queryset.filter(self._own_or_event(self.own_place_fields, ids, (EventLocation, "location__in")))
 
     def filter_location(self, queryset, name, value):
         return self._filter_places(queryset, location_ids_for(value, field=name))
@@ -175,9 +179,11 @@ class CasualtyFigureFilterSet(ClaimScopedFilterSet):
     own_actor_fields = ("affiliation", "perpetrator")
     claim = django_filters.NumberFilter(field_name="claim_id")
     party = django_filters.CharFilter(method="filter_party", help_text="Whose casualties: actor id, name or alias.")
-    category = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Category.choices)
-    subgroup = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Subgroup.choices)
-    outcome = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Outcome.choices)
+    # distinct=False: one row per figure whatever the value (django-filter adds a DISTINCT over
+    # every selected column by default, which made a filtered page sort the whole match).
+    category = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Category.choices, distinct=False)
+    subgroup = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Subgroup.choices, distinct=False)
+    outcome = django_filters.MultipleChoiceFilter(choices=CasualtyFigure.Outcome.choices, distinct=False)
 
     class Meta:
         model = CasualtyFigure
@@ -200,9 +206,9 @@ class EquipmentLossFilterSet(ClaimScopedFilterSet):
     own_place_fields = ("place",)
     own_actor_fields = ("owner", "captor")
     claim = django_filters.NumberFilter(field_name="claim_id")
-    status = django_filters.MultipleChoiceFilter(choices=EquipmentLoss.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=EquipmentLoss.Status.choices, distinct=False)
     category = django_filters.MultipleChoiceFilter(field_name="equipment_type__category",
-                                                   choices=EquipmentType.Category.choices)
+                                                   choices=EquipmentType.Category.choices, distinct=False)
 
     class Meta:
         model = EquipmentLoss
@@ -246,8 +252,8 @@ class ClaimExcerptFilterSet(TrackedFilterSet):
 class EventFilterSet(TrackedFilterSet):
     date_from = django_filters.DateFilter(method="filter_dates", help_text="Event dates overlap from this day.")
     date_to = django_filters.DateFilter(method="filter_dates", help_text="Event dates overlap up to this day.")
-    event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices)
-    sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices)
+    event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices, distinct=False)
+    sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices, distinct=False)
     actor = django_filters.CharFilter(method="filter_actor", help_text="Actor id, name or alias; coalitions include members.")
     location = django_filters.CharFilter(method="filter_location", help_text="Place id, P-code or spelling, with everything inside.")
     pcode = django_filters.CharFilter(method="filter_location", help_text="P-code of a place or admin area.")
@@ -294,7 +300,7 @@ class LocationFilterSet(TrackedFilterSet):
                                                                     "matcher resolves it to.")
     pcode = django_filters.CharFilter(lookup_expr="iexact")
     bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
-    kind = django_filters.MultipleChoiceFilter(choices=Location.Kind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=Location.Kind.choices, distinct=False)
 
     class Meta:
         model = Location

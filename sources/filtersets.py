@@ -5,8 +5,9 @@ from sources.models import Document, Excerpt, Reliability, Source, SourceAlias
 
 
 class SourceFilterSet(TrackedFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=Source.Kind.choices)
-    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices, help_text="Admiralty grade A–F.")
+    kind = django_filters.MultipleChoiceFilter(choices=Source.Kind.choices, distinct=False)
+    reliability = django_filters.MultipleChoiceFilter(choices=Reliability.choices, distinct=False,
+                                                      help_text="Admiralty grade A–F.")
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from conflictdb.api import fast
 from conflictdb.api.fields import NestedRelatedField
 from conflictdb.api.serializers import BriefSerializer, TrackedSerializer
 from events.models import (
@@ -24,7 +25,11 @@ from events.models import (
     SourceAffiliation,
     TerritorialChange,
 )
-from sources.api.serializers import DocumentBriefSerializer, ExcerptBriefSerializer, SourceBriefSerializer
+from sources.api.serializers import (
+    DocumentBriefSerializer,
+    ExcerptBriefSerializer,
+    SourceBriefSerializer,
+)
 from sources.models import Document, Excerpt, Source
 
 QUANTITY_FIELDS = ("low", "high", "qualifier", "wording")
@@ -62,6 +67,11 @@ class QuoteSerializer(serializers.ModelSerializer):
         fields = ("id", "start", "end", "text")
 
 
+# Claim.grade for the fast list path: the claimant's reliability, then the claim's credibility.
+fast.register_property(Claim, "grade", ("claimant__reliability", "credibility"),
+                       lambda reliability, credibility: f"{reliability}{credibility}")
+
+
 class ClaimContextSerializer(serializers.ModelSerializer):
     """The claim behind a figure: who says it, where, in which words, and how it is graded."""
 
@@ -91,7 +101,10 @@ class ActorSerializer(TrackedSerializer):
         brief_fields = ("id", "name", "short_name", "kind")
 
     def get_coalitions(self, actor) -> list[dict]:
-        return [ActorBriefSerializer(m.coalition).data for m in actor.memberships.all()]
+        brief = self.__dict__.get("_coalition_serializer")
+        if brief is None:
+            brief = self._coalition_serializer = ActorBriefSerializer(context=self.context)
+        return [brief.to_representation(m.coalition) for m in actor.memberships.all()]
 
 
 class ActorAliasSerializer(TrackedSerializer):

@@ -7,6 +7,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from conflictdb.api.fast import FastListMixin
 from conflictdb.api.permissions import read_permission_on
 from conflictdb.api.renderers import CSVRenderer, GeoJSONRenderer
 from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
@@ -42,7 +43,7 @@ CLAIM_CONTEXT = tuple(f"claim__{p}" for p in CLAIM_RELATED)
 CLAIM_FIELDS_ORDERING = ("id", "created_at", "updated_at")
 
 
-class ActorViewSet(TrackedViewSet):
+class ActorViewSet(FastListMixin, TrackedViewSet):
     queryset = Actor.objects.select_related(*PROVENANCE_RELATED).prefetch_related(
         "aliases", Prefetch("memberships", queryset=ActorMembership.objects.select_related("coalition"))
     )
@@ -52,7 +53,7 @@ class ActorViewSet(TrackedViewSet):
     ordering_fields = ("id", "name", "kind")
 
 
-class ActorAliasViewSet(TrackedViewSet):
+class ActorAliasViewSet(FastListMixin, TrackedViewSet):
     queryset = ActorAlias.objects.select_related("actor", *PROVENANCE_RELATED)
     serializer_class = serializers.ActorAliasSerializer
     filterset_class = filtersets.ActorAliasFilterSet
@@ -60,14 +61,14 @@ class ActorAliasViewSet(TrackedViewSet):
     ordering_fields = ("id", "name")
 
 
-class ActorMembershipViewSet(TrackedViewSet):
+class ActorMembershipViewSet(FastListMixin, TrackedViewSet):
     queryset = ActorMembership.objects.select_related("member", "coalition", *PROVENANCE_RELATED)
     serializer_class = serializers.ActorMembershipSerializer
     filterset_class = filtersets.ActorMembershipFilterSet
     ordering_fields = ("id", "start")
 
 
-class SourceAffiliationViewSet(TrackedViewSet):
+class SourceAffiliationViewSet(FastListMixin, TrackedViewSet):
     queryset = SourceAffiliation.objects.select_related("source", "actor", *PROVENANCE_RELATED)
     serializer_class = serializers.SourceAffiliationSerializer
     filterset_class = filtersets.SourceAffiliationFilterSet
@@ -81,7 +82,7 @@ class GeoJSONMixin:
         return [*super().get_renderers(), GeoJSONRenderer()]
 
 
-class LocationViewSet(GeoJSONMixin, TrackedViewSet):
+class LocationViewSet(GeoJSONMixin, FastListMixin, TrackedViewSet):
     queryset = Location.objects.select_related("parent", *PROVENANCE_RELATED).prefetch_related("aliases")
     serializer_class = serializers.LocationSerializer
     filterset_class = filtersets.LocationFilterSet
@@ -89,7 +90,7 @@ class LocationViewSet(GeoJSONMixin, TrackedViewSet):
     ordering_fields = ("id", "name", "pcode", "kind")
 
 
-class LocationAliasViewSet(TrackedViewSet):
+class LocationAliasViewSet(FastListMixin, TrackedViewSet):
     queryset = LocationAlias.objects.select_related("location", *PROVENANCE_RELATED)
     serializer_class = serializers.LocationAliasSerializer
     filterset_class = filtersets.LocationAliasFilterSet
@@ -97,7 +98,7 @@ class LocationAliasViewSet(TrackedViewSet):
     ordering_fields = ("id", "name")
 
 
-class EquipmentTypeViewSet(TrackedViewSet):
+class EquipmentTypeViewSet(FastListMixin, TrackedViewSet):
     queryset = EquipmentType.objects.select_related(*PROVENANCE_RELATED).prefetch_related("aliases")
     serializer_class = serializers.EquipmentTypeSerializer
     filterset_class = filtersets.EquipmentTypeFilterSet
@@ -105,7 +106,7 @@ class EquipmentTypeViewSet(TrackedViewSet):
     ordering_fields = ("id", "name", "category")
 
 
-class EquipmentTypeAliasViewSet(TrackedViewSet):
+class EquipmentTypeAliasViewSet(FastListMixin, TrackedViewSet):
     queryset = EquipmentTypeAlias.objects.select_related("equipment_type", *PROVENANCE_RELATED)
     serializer_class = serializers.EquipmentTypeAliasSerializer
     filterset_class = filtersets.EquipmentTypeAliasFilterSet
@@ -113,7 +114,7 @@ class EquipmentTypeAliasViewSet(TrackedViewSet):
     ordering_fields = ("id", "name")
 
 
-class EventViewSet(GeoJSONMixin, TrackedViewSet):
+class EventViewSet(GeoJSONMixin, FastListMixin, TrackedViewSet):
     queryset = Event.objects.select_related(*PROVENANCE_RELATED).prefetch_related(
         Prefetch("event_places", queryset=EventLocation.objects.select_related("location").order_by("id")),
         Prefetch("event_actors", queryset=EventActor.objects.select_related("actor").order_by("id")),
@@ -124,21 +125,21 @@ class EventViewSet(GeoJSONMixin, TrackedViewSet):
     ordering_fields = ("id", "date_start", "date_end", "event_type", "created_at", "updated_at")
 
 
-class EventLocationViewSet(TrackedViewSet):
+class EventLocationViewSet(FastListMixin, TrackedViewSet):
     queryset = EventLocation.objects.select_related("event", "location", *PROVENANCE_RELATED)
     serializer_class = serializers.EventLocationSerializer
     filterset_class = filtersets.EventLocationFilterSet
     ordering_fields = ("id",)
 
 
-class EventActorViewSet(TrackedViewSet):
+class EventActorViewSet(FastListMixin, TrackedViewSet):
     queryset = EventActor.objects.select_related("event", "actor", *PROVENANCE_RELATED)
     serializer_class = serializers.EventActorSerializer
     filterset_class = filtersets.EventActorFilterSet
     ordering_fields = ("id",)
 
 
-class ClaimViewSet(TrackedViewSet):
+class ClaimViewSet(FastListMixin, TrackedViewSet):
     queryset = Claim.objects.select_related(*CLAIM_RELATED, *PROVENANCE_RELATED).prefetch_related("excerpts")
     serializer_class = serializers.ClaimSerializer
     filterset_class = filtersets.ClaimFilterSet
@@ -146,14 +147,14 @@ class ClaimViewSet(TrackedViewSet):
     ordering_fields = ("id", "date_start", "credibility", "created_at", "updated_at")
 
 
-class ClaimExcerptViewSet(TrackedViewSet):
+class ClaimExcerptViewSet(FastListMixin, TrackedViewSet):
     queryset = ClaimExcerpt.objects.select_related("excerpt", *PROVENANCE_RELATED)
     serializer_class = serializers.ClaimExcerptSerializer
     filterset_class = filtersets.ClaimExcerptFilterSet
     ordering_fields = ("id",)
 
 
-class ClaimChildViewSet(TrackedViewSet):
+class ClaimChildViewSet(FastListMixin, TrackedViewSet):
     """Endpoints for what claims state; each row carries its claim's full context."""
 
     child_related: tuple[str, ...] = ()
@@ -221,7 +222,7 @@ class DisplacementViewSet(ClaimChildViewSet):
         )
 
 
-class DisplacementPlaceViewSet(TrackedViewSet):
+class DisplacementPlaceViewSet(FastListMixin, TrackedViewSet):
     queryset = DisplacementPlace.objects.select_related("location", *PROVENANCE_RELATED)
     serializer_class = serializers.DisplacementPlaceSerializer
     filterset_class = filtersets.DisplacementPlaceFilterSet

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from conflictdb.api import fast
 from conflictdb.api.fields import NestedRelatedField
 from conflictdb.api.serializers import BriefSerializer, TrackedSerializer
 from sources.models import Document, Excerpt, Source, SourceAlias
@@ -41,6 +42,17 @@ class DocumentOriginSerializer(serializers.ModelSerializer):
         fields = ("id", "title", "url", "publisher", "language", "published_on", "derivation")
 
 
+def derived_from_chain(serializer, document) -> list[dict]:
+    """The document's origins, nearest first (one DocumentOriginSerializer reused for every row)."""
+    chain = document.provenance_chain()[1:]
+    if not chain:
+        return []
+    origin = serializer.__dict__.get("_origin_serializer")
+    if origin is None:
+        origin = serializer._origin_serializer = DocumentOriginSerializer(context=serializer.context)
+    return [origin.to_representation(link) for link in chain]
+
+
 class DocumentBriefSerializer(BriefSerializer):
     publisher = serializers.CharField(source="publisher.name")
     derived_from_chain = serializers.SerializerMethodField(
@@ -52,7 +64,7 @@ class DocumentBriefSerializer(BriefSerializer):
         fields = ("id", "title", "url", "publisher", "published_on", "language", "derivation", "derived_from_chain")
 
     def get_derived_from_chain(self, document) -> list[dict]:
-        return DocumentOriginSerializer(document.provenance_chain()[1:], many=True).data
+        return derived_from_chain(self, document)
 
 
 class DocumentSerializer(TrackedSerializer):
@@ -71,7 +83,40 @@ class DocumentSerializer(TrackedSerializer):
         brief_fields = ("id", "title", "url", "published_on")
 
     def get_derived_from_chain(self, document) -> list[dict]:
-        return DocumentOriginSerializer(document.provenance_chain()[1:], many=True).data
+        return derived_from_chain(self, document)
+
+
+@fast.register_method(DocumentBriefSerializer.get_derived_from_chain)
+@fast.register_method(DocumentSerializer.get_derived_from_chain)
+def _derived_from_chain_columns(compiler, serializer, model, prefix):
+    """derived_from_chain for the fast list path: two levels from columns (the depth the list
+    querysets select), anything deeper walked as Document.provenance_chain does."""
+    origin = DocumentOriginSerializer(context=serializer.context)
+    ids = [compiler.column(prefix + "id")]
+    bodies, link = [], prefix
+    for _ in range(2):
+        link += "derived_from__"
+        ids.append(compiler.column(link + "id"))
+        bodies.append(compiler.serializer(origin, Document, link))
+    beyond = compiler.constant(_chain_beyond, "chain")
+    expression = f"{beyond}({compiler.column(link + 'derived_from')}, ({', '.join(ids)}))"
+    for level in (2, 1):  # innermost first: each level only when its document exists and is new
+        seen = ", ".join(ids[:level])
+        expression = f"([] if {ids[level]} is None or {ids[level]} in ({seen},) else [{bodies[level - 1]}] + {expression})"
+    return expression
+
+
+def _chain_beyond(pk, seen):
+    """The rest of a derivation chain deeper than two levels (rare), walked like provenance_chain."""
+    if pk is None or pk in seen:
+        return []
+    seen, result = set(seen), []
+    node = Document.objects.select_related("publisher", "derived_from").get(pk=pk)
+    while node is not None and node.pk not in seen:
+        result.append(DocumentOriginSerializer(node).data)
+        seen.add(node.pk)
+        node = node.derived_from
+    return result
 
 
 class ExcerptBriefSerializer(BriefSerializer):

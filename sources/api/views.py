@@ -1,12 +1,18 @@
+from conflictdb.api.fast import FastListMixin
 from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
 from sources.api import serializers
-from sources.filtersets import DocumentFilterSet, ExcerptFilterSet, SourceAliasFilterSet, SourceFilterSet
+from sources.filtersets import (
+    DocumentFilterSet,
+    ExcerptFilterSet,
+    SourceAliasFilterSet,
+    SourceFilterSet,
+)
 from sources.models import Document, Excerpt, Source, SourceAlias
 
 DOCUMENT_CHAIN = ("publisher", "derived_from__publisher", "derived_from__derived_from__publisher")
 
 
-class SourceViewSet(TrackedViewSet):
+class SourceViewSet(FastListMixin, TrackedViewSet):
     queryset = Source.objects.select_related(*PROVENANCE_RELATED).prefetch_related("aliases")
     serializer_class = serializers.SourceSerializer
     filterset_class = SourceFilterSet
@@ -14,7 +20,7 @@ class SourceViewSet(TrackedViewSet):
     ordering_fields = ("id", "name", "reliability", "created_at", "updated_at")
 
 
-class SourceAliasViewSet(TrackedViewSet):
+class SourceAliasViewSet(FastListMixin, TrackedViewSet):
     queryset = SourceAlias.objects.select_related("source", *PROVENANCE_RELATED)
     serializer_class = serializers.SourceAliasSerializer
     filterset_class = SourceAliasFilterSet
@@ -22,7 +28,7 @@ class SourceAliasViewSet(TrackedViewSet):
     ordering_fields = ("id", "name")
 
 
-class DocumentViewSet(TrackedViewSet):
+class DocumentViewSet(FastListMixin, TrackedViewSet):
     queryset = Document.objects.select_related(*DOCUMENT_CHAIN, *PROVENANCE_RELATED)
     serializer_class = serializers.DocumentSerializer
     filterset_class = DocumentFilterSet
@@ -30,7 +36,7 @@ class DocumentViewSet(TrackedViewSet):
     ordering_fields = ("id", "published_on", "title", "created_at", "updated_at")
 
 
-class ExcerptViewSet(TrackedViewSet):
+class ExcerptViewSet(FastListMixin, TrackedViewSet):
     queryset = Excerpt.objects.select_related(*(f"document__{p}" for p in DOCUMENT_CHAIN), *PROVENANCE_RELATED)
     serializer_class = serializers.ExcerptSerializer
     filterset_class = ExcerptFilterSet
