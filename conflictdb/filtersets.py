@@ -1,5 +1,7 @@
 """The filters every tracked record shares, declared once (API now; admin where it fits)."""
 
+import datetime
+
 import django_filters
 from django.db.models import Q
 
@@ -14,6 +16,15 @@ def statuses_at_least(status):
     if status not in VERIFICATION_LADDER:
         return [status]
     return VERIFICATION_LADDER[VERIFICATION_LADDER.index(status):]
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 with any offset, compared in UTC (PostgreSQL refuses offsets beyond ±15:59)."""
+
+    def filter(self, qs, value):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc)
+        return super().filter(qs, value)
 
 
 class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
@@ -33,10 +44,10 @@ class TrackedFilterSet(django_filters.FilterSet):
     )
     channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="The door the record came in through.")
     import_batch = django_filters.NumberFilter(field_name="import_batch_id", help_text="Import batch id.")
-    created_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
-                                                     help_text="Created at or after (ISO 8601).")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte",
-                                                     help_text="Changed at or after (ISO 8601).")
+    created_since = UTCDateTimeFilter(field_name="created_at", lookup_expr="gte",
+                                      help_text="Created at or after (ISO 8601).")
+    updated_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gte",
+                                      help_text="Changed at or after (ISO 8601).")
 
     def filter_verification_at_least(self, queryset, name, value):
         return queryset.filter(verification_status__in=statuses_at_least(value))

@@ -116,3 +116,11 @@ def test_requests_are_throttled_per_user(researcher, world):
     finally:
         UserRateThrottle.THROTTLE_RATES = original
     assert statuses == [200, 200, 429]
+
+
+def test_odd_but_valid_inputs_are_not_server_errors(researcher, world):
+    api = APIClient()
+    api.force_authenticate(researcher)
+    # An offset PostgreSQL would refuse is compared in UTC; a NUL character is refused politely.
+    assert api.get("/api/v1/events/", {"created_since": "1435-03-20T07:13:20+21:53"}).status_code == 200
+    assert api.get("/api/v1/claims/", {"q": "a\x00b"}).status_code in (200, 400)
