@@ -182,7 +182,7 @@ class TrackedModel(models.Model):
         """[(history record, [(field, old, new), ...])] newest first: who changed what, when."""
         records = list(self.history.select_related("history_user").order_by("-history_date", "-history_id"))
         result = []
-        for newer, older in zip(records, records[1:] + [None]):
+        for newer, older in zip(records, records[1:] + [None], strict=True):
             if older is None:
                 result.append((newer, []))
                 continue

@@ -33,8 +33,9 @@ class Provenance:
     reason: str = ""
 
 
+# The default is a frozen dataclass: shared safely, never mutated (acting() replaces it).
 _current: contextvars.ContextVar[Provenance] = contextvars.ContextVar(
-    "conflictdb_provenance", default=Provenance()
+    "conflictdb_provenance", default=Provenance()  # noqa: B039
 )
 
 
