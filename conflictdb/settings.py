@@ -123,7 +123,9 @@ if not DEBUG:
 
 # django-simple-history: the history user comes from the provenance context, not the request.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
-SIMPLE_HISTORY_REVERT_DISABLED = False
+# Reverting from the history page would bypass the verification workflow (it could restore an
+# old status); restore goes through the domain layer instead (verification issue).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Changelists on tables larger than this use the database's row estimate instead of COUNT(*)
 # (PostgreSQL only; SQLite counts are cheap at the sizes SQLite is used for).
