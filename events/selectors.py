@@ -2,7 +2,9 @@
 
 from django.db.models import Q
 
+from conflictdb.names import normalise_name
 from events.models import Actor, ActorMembership, Location
+from events.places import resolve_place
 
 
 def area_and_descendants(location_ids) -> set[int]:
@@ -44,8 +46,6 @@ class PlaceNotResolved(LookupError):
 def find_locations(value: str):
     """Locations a filter value names: an id, a P-code, an exact spelling (every homonym), or else
     the one place the matcher resolves the name to. Raises PlaceNotResolved with the candidates."""
-    from conflictdb.names import normalise_name
-    from events.places import resolve_place
 
     value = value.strip()
     if value.isdigit():
@@ -64,8 +64,6 @@ def find_locations(value: str):
 
 
 def find_actors(value: str):
-    from conflictdb.names import normalise_name
-
     value = value.strip()
     if value.isdigit():
         return Actor.objects.filter(pk=int(value))
