@@ -1,8 +1,9 @@
-"""The three working roles as Django groups, kept in step with the models after every migrate.
+"""The working roles as Django groups, kept in step with the models after every migrate.
 
-Editors add and change; verifiers do what editors do (grading and verification rules come with
-the verification workflow); researchers only view. Nobody in these groups may delete: removal is
-a retraction, never a hard delete.
+Editors add and change; verifiers do what editors do and also grade and verify; researchers only
+view (protected sources and personal data as placeholders) and may download; data managers import
+and export whole files. Nobody in these groups may delete: removal is a retraction, never a hard
+delete.
 """
 
 from django.apps import apps
@@ -11,19 +12,27 @@ from django.contrib.auth.management import create_permissions
 EDITORS = "editors"
 VERIFIERS = "verifiers"
 RESEARCHERS = "researchers"
+DATA_MANAGERS = "data managers"
 DOMAIN_APPS = ("sources", "events")
 
 ROLE_ACTIONS = {
     EDITORS: ("add", "change", "view"),
     VERIFIERS: ("add", "change", "view"),
     RESEARCHERS: ("view",),
+    DATA_MANAGERS: ("add", "change", "view"),
 }
 # Verification workflow permissions (conflictdb.verification), beyond the model actions above.
+# Editors and verifiers work with protected sources and personal data; researchers see
+# placeholders. Export of files is its own permission (conflictdb.protection, issue 6).
 ROLE_EXTRA = {
-    EDITORS: ("retract_record",),
-    VERIFIERS: ("retract_record", "verify_record"),
-    RESEARCHERS: (),
+    EDITORS: ("retract_record", "view_protected_source", "view_personal_data"),
+    VERIFIERS: ("retract_record", "verify_record", "grade_record", "view_protected_source", "view_personal_data"),
+    RESEARCHERS: ("export_data",),
+    DATA_MANAGERS: ("retract_record", "import_data", "export_data", "view_protected_source", "view_personal_data"),
 }
+
+
+EXTRA_CODENAMES = {codename for extra in ROLE_EXTRA.values() for codename in extra}
 
 
 def ensure_groups(using="default"):
@@ -35,7 +44,7 @@ def ensure_groups(using="default"):
     for name, actions in ROLE_ACTIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
         wanted = [p for p in domain_perms
-                  if p.codename.split("_", 1)[0] in actions and not p.codename.endswith("_record")
+                  if p.codename.split("_", 1)[0] in actions and p.codename not in EXTRA_CODENAMES
                   or p.codename in ROLE_EXTRA[name]]
         group.permissions.set(wanted)
 

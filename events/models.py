@@ -621,8 +621,11 @@ class Casualty(TrackedModel):
     date = models.DateField(null=True, blank=True)
     place = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="casualties")
 
+    PERSONAL_FIELDS = ("name", "name_ar", "age", "sex")
+
     class Meta:
         verbose_name_plural = "casualties"
+        permissions = [("view_personal_data", "Can see names, ages and sex of individual casualties")]
         constraints = [
             models.CheckConstraint(condition=Q(age__isnull=True) | Q(age__lte=130), name="casualty_age_plausible",
                                    violation_error_message="An age above 130 is not plausible."),
@@ -762,3 +765,37 @@ class DisplacementPlace(TrackedModel):
 
     def __str__(self):
         return f"{self.get_role_display()} {self.location}"
+
+
+class ConsensusFigure(models.Model):
+    """The consensus low / best / high for one figure of one event, derived from its claims.
+
+    Derived data, never edited: events.consensus.recompute() rewrites an event's rows whenever
+    one of its claims or figures changes. `basis` keeps, per claim, whether it was used and why
+    (the rule is in events/consensus.py and docs/methodology.md). Unknown stays NULL, never 0.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="consensus_figures")
+    affiliation = models.ForeignKey(Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=10, choices=CasualtyFigure.Category.choices)
+    subgroup = models.CharField(max_length=12, choices=CasualtyFigure.Subgroup.choices, blank=True)
+    outcome = models.CharField(max_length=10, choices=CasualtyFigure.Outcome.choices)
+    low = models.PositiveIntegerField(null=True, blank=True)
+    best = models.PositiveIntegerField(null=True, blank=True)
+    high = models.PositiveIntegerField(null=True, blank=True)
+    claims_used = models.PositiveIntegerField(default=0)
+    independent_sources = models.PositiveIntegerField(default=0)
+    conflicting = models.BooleanField(default=False, help_text="Some credible claims' ranges do not overlap.")
+    basis = models.JSONField(default=list, help_text="Per claim: used or excluded, and why.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["event", "category", "outcome", "pk"]
+        indexes = [
+            models.Index(fields=["event"], name="consensus_event_idx"),
+            models.Index(fields=["conflicting"], name="consensus_conflicting_idx"),
+        ]
+
+    def __str__(self):
+        whose = self.affiliation or self.get_category_display()
+        return f"{whose} {self.get_outcome_display().lower()}: {self.low}/{self.best}/{self.high}"

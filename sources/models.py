@@ -59,6 +59,7 @@ class Source(TrackedModel):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("view_protected_source", "Can see the identity of protected sources")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(reliability__in=Reliability.values),
@@ -306,10 +307,18 @@ class ImportBatch(models.Model):
     refused_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     error_report = models.JSONField(default=list, blank=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    rollback_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-started_at"]
         verbose_name_plural = "import batches"
+        permissions = [
+            ("import_data", "Can import data files"),
+            ("export_data", "Can export data files"),
+        ]
 
     def __str__(self):
         return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
@@ -346,3 +355,34 @@ class VerificationTransition(models.Model):
 
     def __str__(self):
         return f"{self.from_status} → {self.to_status} by {self.user} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class GradeChange(models.Model):
+    """One change of a grade: a source's reliability (A–F) or a claim's credibility (1–6).
+
+    Written only by conflictdb.grading.regrade(); never edited. The record's own history keeps
+    the field change too; this log adds the reason and is what the admin and API show.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(max_length=20)
+    from_value = models.CharField(max_length=2)
+    to_value = models.CharField(max_length=2)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField()
+    channel = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="grade_change_record_idx")]
+        permissions = [("grade_record", "Can change source reliability and claim credibility")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="grade_change_has_reason",
+                                   violation_error_message="A change of grade needs a reason."),
+        ]
+
+    def __str__(self):
+        return f"{self.field} {self.from_value} → {self.to_value} by {self.user} ({self.at:%Y-%m-%d %H:%M})"

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from conflictdb.provenance import Channel, acting
-from conflictdb.roles import EDITORS, RESEARCHERS, VERIFIERS
+from conflictdb.roles import DATA_MANAGERS, EDITORS, RESEARCHERS, VERIFIERS
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +45,12 @@ def verifier(db, django_user_model):
 def researcher(db, django_user_model):
     """Reads everything, changes nothing."""
     return _persona(django_user_model, "rita_researcher", RESEARCHERS)
+
+
+@pytest.fixture
+def data_manager(db, django_user_model):
+    """Imports and exports whole files; sees protected data."""
+    return _persona(django_user_model, "dana_datamanager", DATA_MANAGERS)
 
 
 @pytest.fixture

@@ -20,15 +20,15 @@ def test_accounts_are_created_with_generated_passwords_and_roles(tmp_path):
     path = tmp_path / "demo"
     output = run(path)
     stored = json.loads(path.read_text())
-    assert set(stored) == {"editor", "verifier", "researcher"}
-    assert len(set(stored.values())) == 3  # generated, not one shared password
+    assert set(stored) == {"editor", "verifier", "researcher", "datamanager"}
+    assert len(set(stored.values())) == 4  # generated, not one shared password
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     for username, password in stored.items():
         assert password in output
         user = authenticate(username=username, password=password)
         assert user is not None and user.is_staff and not user.is_superuser
         assert user.groups.get().name == {"editor": "editors", "verifier": "verifiers",
-                                          "researcher": "researchers"}[username]
+                                          "researcher": "researchers", "datamanager": "data managers"}[username]
 
 
 def test_second_run_keeps_passwords(tmp_path):
@@ -37,7 +37,7 @@ def test_second_run_keeps_passwords(tmp_path):
     first = path.read_text()
     run(path)
     assert path.read_text() == first
-    assert get_user_model().objects.count() == 3
+    assert get_user_model().objects.count() == 4
 
 
 def test_refused_outside_development(tmp_path, settings):

@@ -14,17 +14,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-from conflictdb.roles import EDITORS, RESEARCHERS, VERIFIERS, ensure_groups
+from conflictdb.roles import DATA_MANAGERS, EDITORS, RESEARCHERS, VERIFIERS, ensure_groups
 
 DEMO_ACCOUNTS = (
     ("editor", EDITORS, "enters claims from reports"),
     ("verifier", VERIFIERS, "grades sources, verifies claims"),
     ("researcher", RESEARCHERS, "reads and downloads, changes nothing"),
+    ("datamanager", DATA_MANAGERS, "imports and exports whole files"),
 )
 
 
 class Command(BaseCommand):
-    help = "Ensure the demo accounts (editor, verifier, researcher) exist and print their passwords."
+    help = "Ensure the demo accounts (editor, verifier, researcher, datamanager) exist and print their passwords."
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(Path(settings.BASE_DIR) / ".demo-accounts"),
