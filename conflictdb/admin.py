@@ -5,21 +5,32 @@ budget (list_select_related, no second full COUNT, an estimated count on huge un
 tables), and the change history (django-simple-history) is one click away.
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
-from conflictdb import verification
+from conflictdb import concurrency, grading, protection, verification
+from conflictdb import restore as restoring
+from conflictdb.csvio.admin_export import CsvExportAdminMixin
+from conflictdb.csvio.admin_import import CsvImportAdminMixin
 from conflictdb.models import TrackedModel, VerificationStatus
-from sources.models import VerificationTransition
+from sources.models import GradeChange, VerificationTransition
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -79,6 +90,45 @@ class TransitionInline(GenericTabularInline):
         return True  # whoever sees the record sees how its status came about
 
 
+class GradeChangeInline(GenericTabularInline):
+    """The record's grade changes: who, when, from, to, why (read-only)."""
+
+    model = GradeChange
+    ct_field, ct_fk_field = "content_type", "object_id"
+    fields = ("at", "user", "field", "from_value", "to_value", "reason", "channel")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "grade changes"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class GradeForm(forms.Form):
+    value = forms.ChoiceField()
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+                             help_text="Why: the track record, the corroboration, the error found.")
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].choices = choices
+
+
+def change_grade(modeladmin, request, queryset):
+    return modeladmin.grade_view(request, queryset)
+
+
+change_grade.short_description = "Change grade of selected…"
+change_grade.allowed_permissions = ("grade",)
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=VerificationStatus.choices, widget=forms.HiddenInput)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
@@ -98,7 +148,129 @@ def _transition_action(to_status):
     return action
 
 
-class TrackedAdmin(SimpleHistoryAdmin):
+class ProtectedChangeList(ChangeList):
+    """Orders a protected source by the name the reader sees, and drops orderings that would
+    reveal a hidden value (conflictdb.protection)."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.reader = request.user
+        super().__init__(request, *args, **kwargs)
+
+    def get_ordering_field(self, field_name):
+        order_field = super().get_ordering_field(field_name)
+        if isinstance(order_field, str):
+            seen = protection.order_by_public(self.reader, self.model, order_field.lstrip("-"))
+            if seen is None:
+                return None
+            return order_field if isinstance(seen, str) else seen
+        return order_field
+
+    def get_ordering(self, request, queryset):
+        ordering = []
+        for term in super().get_ordering(request, queryset):
+            if isinstance(term, str) and term.lstrip("-") not in ("pk", "id"):
+                seen = protection.order_by_public(request.user, self.model, term.lstrip("-"))
+                if seen is None:
+                    continue
+                if not isinstance(seen, str):
+                    term = seen.desc() if term.startswith("-") else seen.asc()
+            ordering.append(term)
+        return ordering
+
+
+class ProtectedAdminMixin:
+    """Protected sources and personal data in the admin, as each reader may see them: masked in
+    lists, forms and history, never searched, filtered or ordered by, never overwritten with the
+    placeholder (rules: conflictdb.protection; __str__ of a source follows the same rule)."""
+
+    def get_queryset(self, request):
+        return protection.visible(request.user, super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return type("ProtectedChangeList", (ProtectedChangeList, super().get_changelist(request, **kwargs)), {})
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if request is not None and protection.refuses_lookup(request.user, self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_list_filter(self, request):
+        return [item for item in super().get_list_filter(request)
+                if not (isinstance(item, str) and protection.refuses_lookup(request.user, self.model, item))]
+
+    def get_list_display(self, request):
+        masks = protection.masks_of(self.model)
+        return [_masked_column(name, self.model) if isinstance(name, str) and name in masks else name
+                for name in super().get_list_display(request)]
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = self.get_search_fields(request)
+        if not search_term or not any(protection.refuses_lookup(request.user, self.model, f) for f in fields):
+            return super().get_search_results(request, queryset, search_term)
+        # A reader who may not see a protected value must not find a record by it either.
+        for term in search_term.split():
+            matches = Q()
+            for field in fields:
+                matches |= protection.search_q(request.user, self.model, field.lstrip("^=@"), term)
+            queryset = queryset.filter(matches)
+        return queryset, any("__" in f for f in fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        protection.mask_instance(request.user, obj)  # shown masked, and never in the form
+        return readonly + tuple(name for name in obj.__dict__.get("_protection_originals", {}) if name not in readonly)
+
+    def save_model(self, request, obj, form, change):
+        protection.unmask(obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            protection.unmask(inline_form.instance)
+        super().save_formset(request, form, formset, change)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history falls back to a record's last version when the queryset lacks it.
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        helper = super().get_historical_record_context_helper(request, historical_record)
+        hidden = protection.hidden_fields(request.user, historical_record.instance)
+        if hidden:
+            helper.format_delta_change = _masking_delta(helper.format_delta_change, hidden)
+        return helper
+
+
+def _masked_column(name, model):
+    def column(obj):
+        return protection.masked_fields(protection.viewer(), obj).get(name, getattr(obj, name))
+
+    column.short_description = model._meta.get_field(name).verbose_name
+    column.admin_order_field = name  # ProtectedChangeList orders by what the reader sees
+    column.__name__ = name
+    return column
+
+
+def _masking_delta(format_delta_change, hidden):
+    def masked(change):
+        formatted = format_delta_change(change)
+        if change.field in hidden:
+            formatted = replace(formatted, old=protection.PLACEHOLDER, new=protection.PLACEHOLDER)
+        return formatted
+
+    return masked
+
+
+class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin, SimpleHistoryAdmin):
     """Base admin for TrackedModel subclasses."""
 
     show_full_result_count = False
@@ -109,13 +281,63 @@ class TrackedAdmin(SimpleHistoryAdmin):
     actions = [_transition_action(status) for status in VerificationStatus.values]
 
     def get_readonly_fields(self, request, obj=None):
-        # The status moves only through the verification workflow (actions below).
+        # The status moves only through the verification workflow (actions below), and a grade,
+        # once set, only through "Change grade" (conflictdb.grading).
+        graded = grading.graded_field(self.model)
         return tuple(super().get_readonly_fields(request, obj)) + TrackedModel.PROVENANCE_FIELDS + (
-            "verification_status",)
+            "verification_status",) + ((graded,) if graded and obj is not None else ())
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if grading.graded_field(self.model) and request.user.has_perm(grading.GRADE):
+            actions["change_grade"] = self.get_action(change_grade)
+        return actions
+
+    def has_grade_permission(self, request):
+        return request.user.has_perm(grading.GRADE)
+
+    def grade_view(self, request, queryset):
+        """Ask for the new grade and a reason, then regrade every selected record, or none."""
+        field = grading.graded_field(self.model)
+        model_field = self.model._meta.get_field(field)
+        form = GradeForm(request.POST if "apply" in request.POST else None, choices=model_field.choices)
+        records = list(queryset)
+        if form.is_bound and form.is_valid():
+            try:
+                with transaction.atomic():
+                    for record in records:
+                        if str(getattr(record, field)) != form.cleaned_data["value"]:
+                            grading.regrade(record, form.cleaned_data["value"], user=request.user,
+                                            reason=form.cleaned_data["reason"])
+            except (ValidationError, PermissionDenied) as error:
+                message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"Nothing was changed: {message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{model_field.verbose_name.capitalize()} of {len(records)} record(s) "
+                                           f"is now {form.cleaned_data['value']}.", messages.SUCCESS)
+            return None
+        for record in records:
+            record.current_grade = getattr(record, field)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change {model_field.verbose_name}",
+            "label": model_field.verbose_name,
+            "records": records,
+            "form": form,
+            "action": request.POST.get("action"),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "opts": self.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/grade_change.html", context)
 
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
-        return [*inlines, TransitionInline] if obj is not None else inlines
+        if obj is None:
+            return inlines
+        extra = [GradeChangeInline] if grading.graded_field(self.model) else []
+        return [*inlines, TransitionInline, *extra]
 
     def has_transition_permission(self, request):
         return request.user.has_perm(verification.VERIFY) or request.user.has_perm(verification.RETRACT)
@@ -156,16 +378,181 @@ class TrackedAdmin(SimpleHistoryAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if self.fieldsets is None:
             # Default single fieldset: drop provenance fields Django appended from readonly_fields.
-            names = [f for f in fieldsets[0][1]["fields"] if f not in TrackedModel.PROVENANCE_FIELDS]
+            names = [f for f in fieldsets[0][1]["fields"] if f not in TrackedModel.PROVENANCE_FIELDS + (VERSION_FIELD,)]
             fieldsets = [(None, {"fields": names})]
+        if obj is not None and self.has_change_permission(request, obj):
+            return [*fieldsets, PROVENANCE_FIELDSET, VERSION_FIELDSET]
         return [*fieldsets, PROVENANCE_FIELDSET]
+
+    # --- optimistic concurrency (rules: conflictdb.concurrency) --------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        wanted = kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        # fields=None: the form Django builds to list a model's fields, not a change form.
+        if obj is None or wanted is None or VERSION_FIELD not in wanted:
+            return super().get_form(request, obj, change=change, **kwargs)
+        kwargs["fields"] = [f for f in wanted if f != VERSION_FIELD]
+        return _version_checked(super().get_form(request, obj, change=change, **kwargs))
+
+    # --- history and restore (rules: conflictdb.restore) ---------------------------------------
+
+    object_history_list_template = "admin/conflictdb/object_history_list.html"
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        restore_url = path("<path:object_id>/history/<int:history_id>/restore/",
+                           self.admin_site.admin_view(self.restore_view), name="%s_%s_restore" % info)
+        # First: Django's catch-all "<object_id>/" redirect would take the restore path otherwise.
+        return [restore_url, *super().get_urls()]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = {**(extra_context or {}),
+                         "can_restore": obj is not None and self.has_change_permission(request, obj)}
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history's page for one version saves the old values on POST, past the
+        # verification and concurrency rules; restoring goes through restore_view instead.
+        if request.method == "POST":
+            raise PermissionDenied("Restore a version from the history page (“Restore this version”).")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def restore_view(self, request, object_id, history_id):
+        """Show what restoring a version would change, ask for a reason, then restore it."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            row, differences = restoring.preview(obj, history_id)
+        except ValidationError:
+            raise Http404 from None
+        form = RestoreForm(request.POST if request.method == "POST" else None, initial={VERSION_FIELD: obj.version})
+        if form.is_bound and form.is_valid():
+            try:
+                restored = restoring.restore(obj, history_id, user=request.user, reason=form.cleaned_data["reason"],
+                                             expected_version=form.cleaned_data[VERSION_FIELD])
+            except ValidationError as error:
+                _add_model_errors(form, error, self.model)
+            else:
+                self.message_user(request, f"Version {row.version} restored as version {restored.version}.",
+                                  messages.SUCCESS)
+                info = self.model._meta.app_label, self.model._meta.model_name
+                return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk],
+                                        current_app=self.admin_site.name))
+        hidden = protection.hidden_fields(request.user, obj)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Restore version {row.version} of {obj}",
+            "object": obj,
+            "version": row,
+            "differences": [
+                (d.label,
+                 protection.PLACEHOLDER if d.field in hidden else _display(self.model, d.field, d.current),
+                 protection.PLACEHOLDER if d.field in hidden else _display(self.model, d.field, d.restored))
+                for d in differences
+            ],
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/conflictdb/restore_version.html", context)
+
+
+VERSION_FIELD = "expected_version"
+# The version the form was opened at travels with it (hidden), so a stale save is refused.
+VERSION_FIELDSET = (None, {"fields": (VERSION_FIELD,), "classes": ("hidden",)})
+
+
+def _version_checked(form_class):
+    """The change form, carrying the version it was opened at and refusing a stale save."""
+
+    def __init__(self, *args, **kwargs):
+        form_class.__init__(self, *args, **kwargs)
+        self.fields[VERSION_FIELD].initial = self.instance.version
+
+    def clean(self):
+        cleaned = form_class.clean(self)
+        expected = self.cleaned_data.get(VERSION_FIELD)
+        if expected is not None and self.instance.pk is not None:
+            # The admin saves in the transaction this runs in: the row stays locked until the
+            # save, so nobody's change can slip in between the check and the write.
+            concurrency.claim(self.instance, expected)
+        return cleaned
+
+    attrs = {
+        VERSION_FIELD: forms.IntegerField(widget=forms.HiddenInput, required=False),
+        "__init__": __init__,
+        "clean": clean,
+    }
+    return type(form_class.__name__, (form_class,), attrs)
+
+
+class RestoreForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+                             help_text="Why: the mistake this undoes. Kept in the history.")
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+def _add_model_errors(form, error, model):
+    """Show a model's validation error on a form that lacks the model's fields."""
+    for field, messages_ in error.message_dict.items():
+        if field in form.fields:
+            form.add_error(field, messages_)
+            continue
+        label = "" if field == "__all__" else f"{_verbose_name(model, field)}: "
+        form.add_error(None, [f"{label}{message}" for message in messages_])
+
+
+def _verbose_name(model, name):
+    try:
+        return model._meta.get_field(name).verbose_name
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
+def _display(model, name, value):
+    """A stored value as a person reads it (choice labels, related records by name)."""
+    field = model._meta.get_field(name)
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation:
+        return field.related_model._base_manager.filter(pk=value).first() or f"#{value} (no longer exists)"
+    return value
 
 
 class TrackedInline:
-    """Mixin for inlines of tracked models: provenance is never typed into an inline form."""
+    """Mixin for inlines of tracked models: provenance is never typed into an inline form.
+    Protected values are shown masked and kept out of the form (conflictdb.protection)."""
 
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        return protection.visible(request.user, super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        seen = protection.sight(request.user)
+        hidden = tuple(name for name, mask in protection.masks_of(self.model).items()
+                       if not mask.sees(seen) and name not in readonly)
+        return readonly + hidden
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        user = request.user
+
+        class MaskedFormSet(formset):
+            def _construct_form(self, i, **form_kwargs):
+                form = super()._construct_form(i, **form_kwargs)
+                protection.mask_instance(user, form.instance)
+                return form
+
+        MaskedFormSet.__name__ = formset.__name__
+        return MaskedFormSet
 
 
 class TrackedTabularInline(TrackedInline, admin.TabularInline):

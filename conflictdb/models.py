@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from conflictdb import provenance
+from conflictdb import concurrency, provenance
 from conflictdb.provenance import Channel
 
 # Chunk size for history written after bulk writes (keeps SQLite under its variable limit).
@@ -143,7 +143,8 @@ class TrackedModel(models.Model):
         self.last_channel = ctx.channel
         if ctx.batch is not None:
             self.import_batch = ctx.batch
-            self.import_row = ctx.row
+            # A bulk import writes many rows under one context: each record brings its own row.
+            self.import_row = ctx.row if ctx.row is not None else getattr(self, "_import_row", None)
         if ctx.reason:
             self._change_reason = ctx.reason
 
@@ -169,6 +170,14 @@ class TrackedModel(models.Model):
         """
 
     def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") is not None and not self._state.adding and self.pk is not None:
+            # A partial save (verification transition, regrade) writes the in-memory version + 1:
+            # refuse it if the stored record moved on, so a version never goes backwards.
+            with concurrency.editing(self, self.version):
+                return self._stamped_save(*args, **kwargs)
+        return self._stamped_save(*args, **kwargs)
+
+    def _stamped_save(self, *args, **kwargs):
         self.prepare_write()
         self.stamp()
         update_fields = kwargs.get("update_fields")

@@ -3,7 +3,24 @@ personal data, and of what everybody else sees instead.
 
 Every door asks here — serializers, admin, filters, search, ordering, aggregates, CSV exports,
 error messages — and never checks the permissions itself.
+
+What is protected (the rule is written for users in docs/protection.md):
+- a protected source's name (shown as its public label), its description, URL and aliases;
+- the URL, archive URL and author of a document its publisher is a protected source of (they
+  name the publisher: a private channel's address, an informant's by-line);
+- a casualty's name, Arabic name, age and sex (`Casualty.PERSONAL_FIELDS`).
+
+Whoever lacks the permission sees `PLACEHOLDER` (or the public label) instead, cannot search,
+filter or order by the real value, and cannot write the placeholder back over it.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Case, F, Q, When
 
 VIEW_PROTECTED_SOURCE = "sources.view_protected_source"
 VIEW_PERSONAL_DATA = "events.view_personal_data"
@@ -14,12 +31,57 @@ IMPORT_DATA = "sources.import_data"
 PLACEHOLDER = "[protected]"
 
 
+class _System:
+    """The viewer outside any request (seed loader, management commands, shell): sees everything."""
+
+    is_authenticated = True
+
+    def has_perm(self, perm):
+        return True
+
+    def __repr__(self):
+        return "SYSTEM"
+
+
+SYSTEM = _System()
+
+
+def viewer():
+    """Who is looking now: the request's user in the admin and API doors (None when anonymous),
+    SYSTEM elsewhere. Lets a model's __str__ — shown in select options, autocomplete, history
+    and other records' pages — hide what its reader may not see."""
+    from conflictdb.provenance import Channel, current
+
+    context = current()
+    if context.channel in (Channel.ADMIN, Channel.API):
+        return context.user
+    return SYSTEM
+
+
 def sees_protected_sources(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_perm(VIEW_PROTECTED_SOURCE))
 
 
 def sees_personal_data(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_perm(VIEW_PERSONAL_DATA))
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What one user may see, as plain booleans (cached list plans are keyed by it)."""
+
+    sources: bool
+    personal: bool
+
+
+NOBODY = Sight(sources=False, personal=False)
+EVERYTHING = Sight(sources=True, personal=True)
+
+
+def sight(user) -> Sight:
+    if user is SYSTEM:
+        return EVERYTHING
+    return Sight(sources=sees_protected_sources(user), personal=sees_personal_data(user))
 
 
 def source_name(user, name: str, protected: bool, public_label: str) -> str:
@@ -38,3 +100,249 @@ def personal_value(user, value):
     if value in (None, "") or sees_personal_data(user):
         return value
     return PLACEHOLDER
+
+
+# --- masks: one value as a given Sight shows it ----------------------------------------------
+# Each mask reads the value and the columns named in `paths` (relative to the record holding the
+# value). Empty values stay empty: "no URL" reveals nothing, and the API keeps null as null.
+
+
+def _mask_source_name(seen: Sight, name, protected, public_label):
+    if protected and not seen.sources:
+        return public_label or PLACEHOLDER
+    return name
+
+
+def _mask_source_detail(seen: Sight, value, protected):
+    if protected and not seen.sources and value not in (None, ""):
+        return PLACEHOLDER
+    return value
+
+
+def _mask_personal(seen: Sight, value):
+    if not seen.personal and value not in (None, ""):
+        return PLACEHOLDER
+    return value
+
+
+@dataclass(frozen=True)
+class Mask:
+    function: Callable
+    paths: tuple[str, ...] = ()
+    personal: bool = False  # personal data (else a source's identity)
+
+    def apply(self, seen: Sight, value, *extras):
+        return self.function(seen, value, *extras)
+
+    def sees(self, seen: Sight) -> bool:
+        return seen.personal if self.personal else seen.sources
+
+
+SOURCE_NAME = Mask(_mask_source_name, ("protected", "public_label"))
+SOURCE_DETAIL = Mask(_mask_source_detail, ("protected",))
+PUBLISHER_DETAIL = Mask(_mask_source_detail, ("publisher__protected",))
+ALIAS_DETAIL = Mask(_mask_source_detail, ("source__protected",))
+PERSONAL = Mask(_mask_personal, personal=True)
+
+
+def _masks():
+    """Which fields of which model are protected, and by which mask."""
+    from events.models import Casualty
+    from sources.models import Document, Source, SourceAlias
+
+    return {
+        Source: {"name": SOURCE_NAME, "description": SOURCE_DETAIL, "url": SOURCE_DETAIL},
+        SourceAlias: {"name": ALIAS_DETAIL, "normalised": ALIAS_DETAIL},
+        Document: {"url": PUBLISHER_DETAIL, "archive_url": PUBLISHER_DETAIL, "author": PUBLISHER_DETAIL},
+        Casualty: dict.fromkeys(Casualty.PERSONAL_FIELDS, PERSONAL),
+    }
+
+
+def masks_of(model) -> dict[str, Mask]:
+    return _masks().get(model, {})
+
+
+# --- paths: does a lookup or search path reach protected data? --------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A path reaching a protected field: `prefix` leads to the record holding it."""
+
+    prefix: str
+    field: str
+    mask: Mask
+
+    def hidden_q(self) -> Q:
+        """The rows where the value is hidden (for a user who does not see it)."""
+        if self.mask.personal:
+            return Q(pk__isnull=False)
+        return Q(**{f"{self.prefix}{self.mask.paths[0]}": True})
+
+    @property
+    def replacement(self) -> str | None:
+        """Where what the user sees instead lives (a source's public label), if anywhere."""
+        return f"{self.prefix}public_label" if self.mask is SOURCE_NAME else None
+
+
+def guard(model, path: str, ordering: bool = False) -> Guard | None:
+    """The protection a field path (`claimant__name`, `aliases__name__icontains`) reaches, or
+    None. For ordering, a path ending on a relation to a source means its name (Meta.ordering)."""
+    from sources.models import Source
+
+    prefix = ""
+    parts = path.split("__")
+    for position, part in enumerate(parts):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None  # a lookup (icontains, exact…) or an annotation
+        mask = masks_of(model).get(field.name)
+        if mask is not None:
+            return Guard(prefix, field.name, mask)
+        if not field.is_relation:
+            return None
+        model = field.related_model
+        prefix += part + "__"
+        is_last = position == len(parts) - 1 or parts[position + 1] not in {f.name for f in model._meta.get_fields()}
+        if ordering and model is Source and is_last:
+            return Guard(prefix, "name", SOURCE_NAME)
+    return None
+
+
+def sees_guarded(user, found: Guard) -> bool:
+    return found.mask.sees(sight(user))
+
+
+def search_q(user, model, path: str, term, lookup: str = "icontains") -> Q:
+    """Records whose `path` matches `term` as this user may search: a hidden value never matches
+    (a protected source is found by its public label instead)."""
+    plain = Q(**{f"{path}__{lookup}": term})
+    found = guard(model, path)
+    if found is None or sees_guarded(user, found):
+        return plain
+    hidden = found.hidden_q()
+    condition = plain & ~hidden
+    if found.replacement:
+        condition |= hidden & Q(**{f"{found.replacement}__{lookup}": term})
+    return condition
+
+
+def refuses_lookup(user, model, path: str) -> bool:
+    """A filter or lookup on this path would reveal what this user may not see."""
+    found = guard(model, path)
+    return found is not None and not sees_guarded(user, found)
+
+
+def order_by_public(user, model, path: str):
+    """What to order by instead of `path` for this user: the path itself, the public name of a
+    protected source (an expression), or None when ordering by it would reveal hidden values."""
+    found = guard(model, path, ordering=True)
+    if found is None or sees_guarded(user, found):
+        return path
+    if found.replacement:
+        name = f"{found.prefix}name"
+        return Case(When(found.hidden_q(), then=F(found.replacement)), default=F(name))
+    return None
+
+
+# --- whole records ----------------------------------------------------------------------------
+
+
+def hidden_rows_q(user, model) -> Q | None:
+    """Records this user may not see at all: a protected source's aliases are nothing but its
+    identity, so they are left out rather than shown as placeholders."""
+    from sources.models import SourceAlias
+
+    if model is SourceAlias and not sees_protected_sources(user):
+        return Q(source__protected=True)
+    return None
+
+
+def visible(user, queryset):
+    hidden = hidden_rows_q(user, queryset.model)
+    return queryset if hidden is None else queryset.exclude(hidden)
+
+
+def _live_flags(obj):
+    """The record's current protection flags (a historical version may predate them)."""
+    from sources.models import Document, Source, SourceAlias
+
+    def flag(model, pk, path):
+        if pk is None:
+            return False
+        return model._base_manager.filter(pk=pk, **{path: True}).exists()
+
+    if isinstance(obj, Source):
+        return {"protected": obj.protected or flag(Source, obj.pk, "protected")}
+    if isinstance(obj, SourceAlias):
+        return {"source__protected": flag(Source, obj.source_id, "protected")}
+    if isinstance(obj, Document):
+        return {"publisher__protected": flag(Source, obj.publisher_id, "protected")}
+    return {}
+
+
+def _read(obj, path):
+    for attr in path.split("__"):
+        obj = getattr(obj, attr, None)
+    return obj
+
+
+def masked_fields(user, obj, live=False) -> dict[str, object]:
+    """{field: what this user sees} for the fields of `obj` hidden from them (empty if none).
+    `live`: judge by the record's current flags (for a historical version or an unsaved copy);
+    otherwise by the loaded instance (changelists select the related source)."""
+    masks = masks_of(type(obj))
+    if not masks:
+        return {}
+    seen = sight(user)
+    if all(mask.sees(seen) for mask in masks.values()):
+        return {}
+    flags = _live_flags(obj) if live else {}
+    shown = {}
+    for name, mask in masks.items():
+        if mask.sees(seen):
+            continue
+        value = getattr(obj, name)
+        extras = [flags[path] if path in flags else _read(obj, path) for path in mask.paths]
+        masked = mask.apply(seen, value, *extras)
+        if masked != value:
+            shown[name] = masked
+    return shown
+
+
+def hidden_fields(user, obj) -> set[str]:
+    """The fields of `obj` whose values (now or in any version) this user may not see."""
+    masks = masks_of(type(obj))
+    seen = sight(user)
+    if all(mask.sees(seen) for mask in masks.values()):
+        return set()
+    flags = _live_flags(obj)
+    return {name for name, mask in masks.items()
+            if not mask.sees(seen) and (mask.personal or flags.get(mask.paths[0], _read(obj, mask.paths[0])))}
+
+
+def mask_instance(user, obj) -> dict[str, object]:
+    """Put what this user may see into `obj` (for display); `unmask()` restores the real values
+    before anything saves it, so the placeholder can never overwrite them."""
+    shown = masked_fields(user, obj, live=True)
+    if shown:
+        originals = obj.__dict__.setdefault("_protection_originals", {})
+        for name, value in shown.items():
+            originals.setdefault(name, getattr(obj, name))
+            setattr(obj, name, value)
+    return shown
+
+
+def unmask(obj):
+    for name, value in obj.__dict__.pop("_protection_originals", {}).items():
+        setattr(obj, name, value)
+
+
+def refuse_placeholder(value):
+    """Writes must not store the placeholder a reader was shown."""
+    from django.core.exceptions import ValidationError
+
+    if value == PLACEHOLDER:
+        raise ValidationError(f"“{PLACEHOLDER}” is what users without permission see instead of protected data; "
+                              "it cannot be saved as a value.")

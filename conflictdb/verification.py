@@ -7,8 +7,10 @@
 
 Every transition needs a reason and is kept as a VerificationTransition (who, when, from, to,
 why) besides the record's own history. Four eyes: nobody verifies a record they created or last
-changed. Admin actions, API endpoints and commands call `transition` / `transition_many`; the
-verification status is read-only everywhere else.
+changed. Evidence: a record may refuse a status on its own evidence through a
+`verification_refusal(to_status)` method — a claim is corroborated only with two independent
+sources (events.consensus). Admin actions, API endpoints and commands call `transition` /
+`transition_many`; the verification status is read-only everywhere else.
 """
 
 from dataclasses import dataclass
@@ -65,6 +67,10 @@ def check(record, to_status, user, reason="") -> None:
     if not user.has_perm(permission):
         role = "verifiers" if permission == VERIFY else "editors and verifiers"
         raise TransitionRefused(f"Only {role} may mark a record {_label(to_status)}.")
+    evidence = getattr(record, "verification_refusal", None)
+    refusal = evidence(to_status) if evidence else None
+    if refusal:
+        raise ValidationError({"to": f"{name} cannot be marked {_label(to_status)}: {refusal}"})
     if to_status == S.VERIFIED and user.pk in (record.created_by_id, record.updated_by_id):
         raise TransitionRefused(
             f"Four-eyes rule: you created or last changed {name}, so another verifier must verify it."

@@ -11,9 +11,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from conflictdb.admin import TrackedAdmin, TrackedStackedInline, TrackedTabularInline
-from events import territory
+from events import consensus, territory
 from events.places import learn_alias, resolve_place
 from events.models import (
+    ConsensusFigure,
     Actor,
     ActorAlias,
     ActorMembership,
@@ -295,6 +296,93 @@ class EventClaimInline(TrackedTabularInline):
         return super().get_queryset(request).select_related("claimant", "document")
 
 
+def render_basis(basis):
+    """A consensus row's per-claim basis as a small table: which claims were used and why."""
+    if not basis:
+        return "—"
+    rows = format_html_join(
+        "", "<tr><td><a href=\"{}\">#{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((reverse("admin:events_claim_change", args=[b["claim"]]), b["claim"], b["grade"],
+          _range(b), "yes" if b["used"] else "no", b["reason"] + (" — conflicts" if b.get("conflict") else ""))
+         for b in basis),
+    )
+    return format_html("<table><tr><th>Claim</th><th>Grade</th><th>Figure</th><th>Used</th><th>Why</th></tr>{}"
+                       "</table>", rows)
+
+
+def _range(entry):
+    low, high = entry["low"], entry["high"]
+    if low is None and high is None:
+        return entry["qualifier"]
+    if low == high:
+        return str(low)
+    return f"{low if low is not None else '?'}–{high if high is not None else '…'}"
+
+
+class ConsensusInline(admin.TabularInline):
+    """The event's consensus figures (derived, read-only; rule in events/consensus.py)."""
+
+    model = ConsensusFigure
+    fields = ("affiliation", "category", "subgroup", "outcome", "low", "best", "high", "independent_sources",
+              "conflicting", "basis_table")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "consensus figures (low / best / high from the claims below; see docs/methodology.md)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Basis")
+    def basis_table(self, obj):
+        return render_basis(obj.basis)
+
+
+@admin.register(ConsensusFigure)
+class ConsensusFigureAdmin(admin.ModelAdmin):
+    """Every event's consensus figures; filter on "conflicting" for the verifiers' worklist."""
+
+    list_display = ("event", "affiliation", "category", "subgroup", "outcome", "low", "best", "high",
+                    "claims_used", "independent_sources", "conflicting")
+    list_select_related = ("event", "affiliation")
+    list_filter = ("conflicting", "category", "outcome")
+    search_fields = ("event__title", "affiliation__name")
+    show_full_result_count = False
+    readonly_fields = ("basis_table",)
+    exclude = ("basis",)
+
+    @admin.display(description="Basis")
+    def basis_table(self, obj):
+        return render_basis(obj.basis)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InConflictFilter(admin.SimpleListFilter):
+    """Claims whose figure contradicts another credible claim about the same event."""
+
+    title = "figure in conflict"
+    parameter_name = "in_conflict"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes — to be reviewed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=consensus.conflicting_claim_ids())
+        return queryset
+
+
 @admin.register(Event)
 class EventAdmin(TrackedAdmin):
     list_display = ("title", "event_type", "sub_event_type", "date_start", "date_end", "date_precision",
@@ -304,7 +392,7 @@ class EventAdmin(TrackedAdmin):
     date_hierarchy = "date_start"
     fields = ("title", "summary", ("event_type", "sub_event_type"), ("date_start", "date_end", "date_precision"),
               "civilian_targeting", ("external_id", "acled_id", "ucdp_id"), "verification_status")
-    inlines = [EventLocationInline, EventActorInline, EventClaimInline]
+    inlines = [ConsensusInline, EventLocationInline, EventActorInline, EventClaimInline]
     change_list_template = "admin/events/event/change_list.html"
 
     def changelist_view(self, request, extra_context=None):
@@ -383,18 +471,40 @@ class CasualtyInline(TrackedStackedInline):
 class ClaimAdmin(TrackedAdmin):
     list_display = ("__str__", "claimant", "grade", "document", "event", "date_start", "verification_status")
     list_select_related = ("claimant", "document", "event")
-    list_filter = ("verification_status", "credibility", "claimant__reliability", "claimant__kind", "stance")
+    list_filter = ("verification_status", InConflictFilter, "credibility", "claimant__reliability", "claimant__kind",
+                   "stance")
     search_fields = ("statement", "external_id", "claimant__name", "document__title", "event__title")
     autocomplete_fields = ("event", "document", "claimant")
     date_hierarchy = "date_start"
     fields = ("document", "claimant", "event", "statement", "stance", ("date_start", "date_end", "date_precision"),
-              "credibility", "external_id", "verification_status")
+              "credibility", "external_id", "verification_status", "corroboration")
     inlines = [ClaimExcerptInline, CasualtyFigureInline, EquipmentLossInline, TerritorialChangeInline,
                AttackInline, DisplacementInline, CasualtyInline]
+    change_form_template = "admin/desk/claim_change_form.html"  # its quotes highlighted in their text
+
+    def get_urls(self):
+        from events.desk import desk_urls  # the editor's desk adds claims from a document's text
+
+        return [*desk_urls(self), *super().get_urls()]
 
     @admin.display(description="Grade", ordering="claimant__reliability")
     def grade(self, obj):
         return obj.grade
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "corroboration")
+
+    @admin.display(description="Corroboration")
+    def corroboration(self, obj):
+        """Which claims of the same event agree, and whether they are independent (events.consensus)."""
+        if obj is None or obj.pk is None:
+            return "—"
+        result = consensus.corroboration(obj)
+        supporting = format_html_join(", ", "<a href=\"{}\">#{}</a>", (
+            (reverse("admin:events_claim_change", args=[pk]), pk) for pk in result.supporting)) or "none"
+        verdict = "can be marked corroborated" if result.refusal is None else f"not yet: {result.refusal}"
+        return format_html("Agreeing claims: {}. Independent sources: {}. {}", supporting,
+                           result.independent_sources, verdict)
 
 
 class ClaimChildAdmin(TrackedAdmin):

@@ -17,6 +17,7 @@ from events.models import (
     Attack,
     Casualty,
     CasualtyFigure,
+    ConsensusFigure,
     Claim,
     ClaimExcerpt,
     Displacement,
@@ -339,3 +340,14 @@ EquipmentTypeAliasFilterSet = simple_filterset(EquipmentTypeAlias, ["equipment_t
 EventLocationFilterSet = simple_filterset(EventLocation, ["event", "location", "role", "precision"])
 EventActorFilterSet = simple_filterset(EventActor, ["event", "actor", "role"])
 DisplacementPlaceFilterSet = simple_filterset(DisplacementPlace, ["displacement", "location", "role"])
+
+
+class ConsensusFigureFilterSet(django_filters.FilterSet):
+    """Consensus figures: by event, party, figure and whether credible claims conflict."""
+
+    conflicting = django_filters.BooleanFilter(help_text="Only figures whose credible claims do not agree.")
+
+    class Meta:
+        model = ConsensusFigure
+        fields = {"event": ["exact"], "affiliation": ["exact"], "category": ["exact"], "outcome": ["exact"],
+                  "subgroup": ["exact"]}

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from conflictdb.models import TrackedModel
+from conflictdb import grading
+from conflictdb.models import TrackedModel, VerificationStatus
 from events.vocabularies import (
     SUB_EVENT_TYPES,
     WORD_QUANTITY_CONVENTION,
@@ -464,6 +465,25 @@ class Claim(TrackedModel):
     def grade(self) -> str:
         """Source reliability and information credibility together, e.g. "F6"."""
         return f"{self.claimant.reliability}{self.credibility}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        grading.remember_loaded_grade(record)
+        record._loaded_event_id = record.__dict__.get("event_id")  # consensus follows a move
+        return record
+
+    def prepare_write(self):
+        super().prepare_write()
+        grading.guard(self)
+
+    def verification_refusal(self, to_status):
+        """Why this claim may not take `to_status` on the evidence (None when it may)."""
+        if to_status == VerificationStatus.CORROBORATED:
+            from events.consensus import corroboration
+
+            return corroboration(self).refusal
+        return None
 
 
 class ClaimExcerpt(TrackedModel):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 
+from conflictdb import grading, protection
 from conflictdb.models import TrackedModel
 from conflictdb.names import normalise_name
 
@@ -74,7 +75,19 @@ class Source(TrackedModel):
         ]
 
     def __str__(self):
-        return self.name
+        # Shown in select options, autocomplete, history and other records' pages: the reader's
+        # view of the name (conflictdb.protection).
+        return protection.source_label(protection.viewer(), self)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        grading.remember_loaded_grade(record)
+        return record
+
+    def prepare_write(self):
+        super().prepare_write()
+        grading.guard(self)
 
 
 class AliasBase(TrackedModel):

@@ -16,6 +16,7 @@ from events.models import (
     Attack,
     Casualty,
     CasualtyFigure,
+    ConsensusFigure,
     Claim,
     ClaimExcerpt,
     Displacement,
@@ -35,7 +36,7 @@ from events.vocabularies import EventType, Qualifier, SubEventType
 from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance
-from sources.models import Document, Excerpt, ImportBatch, Source, SourceAlias, VerificationTransition
+from sources.models import Document, Excerpt, GradeChange, ImportBatch, Source, SourceAlias, VerificationTransition
 
 DAY = datetime.date(2024, 11, 27)
 _counter = itertools.count()
@@ -117,6 +118,13 @@ def build(model, i, w):
         VerificationTransition: lambda: VerificationTransition(
             content_type=ContentType.objects.get_for_model(Claim), object_id=w["claim"].pk, from_status="unverified",
             to_status="disputed", user=provenance.current().user, reason=f"reason {n}", channel="admin"),
+        GradeChange: lambda: GradeChange(
+            content_type=ContentType.objects.get_for_model(Claim), object_id=w["claim"].pk, field="credibility",
+            from_value="6", to_value="3", user=provenance.current().user, reason=f"reason {n}", channel="admin"),
+        ConsensusFigure: lambda: ConsensusFigure(
+            event=w["event"], category="civilian", outcome="killed", low=n, best=n, high=n + 1, claims_used=1,
+            independent_sources=1, basis=[{"claim": w["claim"].pk, "figure": None, "grade": "F6", "low": n,
+                                           "high": n + 1, "qualifier": "range", "used": True, "reason": "used"}]),
     }
     return builders[model]()
 

@@ -66,12 +66,13 @@ def test_quote_must_match_the_document(api, world):
 
 
 def test_update_bumps_version_and_keeps_history(api, editor, world):
-    response = api.patch(f"/api/v1/claims/{world['claim'].pk}/", {"credibility": 2}, format="json")
+    response = api.patch(f"/api/v1/claims/{world['claim'].pk}/", {"statement": "Twelve fighters killed"},
+                         format="json")
     assert response.status_code == 200
     assert response.json()["provenance"]["version"] == 2
     assert response.json()["provenance"]["last_channel"] == "api"
     latest, changes = Claim.objects.get(pk=world["claim"].pk).field_changes()[0]
-    assert ("credibility", 6, 2) in changes
+    assert ("statement", "Ten fighters killed", "Twelve fighters killed") in changes
 
 
 def test_verification_status_cannot_be_set_directly(api, world):

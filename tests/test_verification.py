@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from conflictdb import verification
 from conflictdb.models import VerificationStatus as S
 from conflictdb.provenance import Channel, acting
-from events.models import Claim
+from events.models import CasualtyFigure, Claim
+from sources.models import Document, Source
 from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,15 @@ ROLE_PERMS = {
 
 @pytest.fixture
 def world(as_editor):
-    return make_world()
+    w = make_world()
+    # A second, independent report of the world claim's figure, so claims about it can be
+    # corroborated (events.consensus): the matrix below is about roles, not evidence.
+    other = Source.objects.create(name="Independent monitor", kind=Source.Kind.MONITOR)
+    document = Document.objects.create(publisher=other, title="Monitor bulletin", text="Ten fighters died.")
+    second = Claim.objects.create(document=document, claimant=other, event=w["event"], statement="Ten died")
+    CasualtyFigure.objects.create(claim=second, category="combatant", outcome="killed", low=10, high=10,
+                                  affiliation=w["actor"])
+    return w
 
 
 def with_status(record, status):
@@ -38,7 +47,10 @@ def with_status(record, status):
 def test_transition_matrix(request, world, role, origin, target):
     user = request.getfixturevalue(role)
     with acting(user=None, channel=Channel.SEED):  # created by nobody, so four eyes never interferes here
-        claim = Claim.objects.create(document=world["document"], claimant=world["source"], statement="x")
+        claim = Claim.objects.create(document=world["document"], claimant=world["source"], statement="x",
+                                     event=world["event"])
+        CasualtyFigure.objects.create(claim=claim, category="combatant", outcome="killed", low=9, high=12,
+                                      qualifier="range", affiliation=world["actor"])
     claim = with_status(claim, origin)
     Claim.objects.filter(pk=claim.pk).update(updated_by=None)
     claim.refresh_from_db()
@@ -201,10 +213,10 @@ def test_api_bulk_transition_all_or_nothing(world, verifier):
               for i in range(3)]
     retracted = with_status(claims[0], S.RETRACTED)
     response = api_for(verifier).post("/api/v1/claims/bulk-transition/", {
-        "ids": [c.pk for c in claims], "to": "corroborated", "reason": "agree"}, format="json")
+        "ids": [c.pk for c in claims], "to": "disputed", "reason": "contradicted"}, format="json")
     assert response.status_code == 400
     assert str(retracted.pk) in response.json()["refused"]
-    assert not Claim.objects.filter(pk__in=[c.pk for c in claims], verification_status="corroborated").exists()
+    assert not Claim.objects.filter(pk__in=[c.pk for c in claims], verification_status="disputed").exists()
     ok = api_for(verifier).post("/api/v1/claims/bulk-transition/", {
-        "ids": [c.pk for c in claims[1:]], "to": "corroborated", "reason": "agree"}, format="json")
+        "ids": [c.pk for c in claims[1:]], "to": "disputed", "reason": "contradicted"}, format="json")
     assert ok.status_code == 201 and len(ok.json()) == 2

@@ -40,7 +40,8 @@ from rest_framework.relations import (
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from conflictdb.api.fields import NestedRelatedField
+from conflictdb import protection
+from conflictdb.api.fields import MaskedFieldMixin, NestedRelatedField, sight_of
 
 
 class Unsupported(Exception):
@@ -92,8 +93,9 @@ def register_property(model, attribute, paths, function):
 class Compiler:
     """Turns a serializer into columns and the source of one expression building its dict."""
 
-    def __init__(self, json=False):
+    def __init__(self, json=False, sight=protection.NOBODY):
         self.json = json  # building for the JSON renderer (else for CSV: Python values as DRF's)
+        self.sight = sight  # what the reader may see: masked fields are compiled for it
         self.columns: list[str] = []
         self._index: dict[str, int] = {}
         self.namespace: dict[str, object] = {}
@@ -134,6 +136,8 @@ class Compiler:
         return "{" + ", ".join(items) + "}"
 
     def field(self, field, serializer, model, prefix):
+        if isinstance(field, MaskedFieldMixin):
+            return self._masked(field, model, prefix)
         if isinstance(field, SerializerMethodField):
             method = getattr(type(serializer), field.method_name, None)
             handler = _METHODS.get(method)
@@ -180,6 +184,16 @@ class Compiler:
         convert = self.constant(field.to_representation, "f")
         return f"(None if {value} is None else {convert}({value}))"
 
+    def _masked(self, field, model, prefix):
+        """A protected value: the same mask as MaskedFieldMixin.get_attribute, on the same columns."""
+        if field.mask.sees(self.sight):
+            return self._leaf(field, model, prefix)
+        path, _ = self._walk(model, field.source_attrs[:-1])
+        extras = "".join(f", {self.column(prefix + path + p)}" for p in field.mask.paths)
+        value = self._leaf(field, model, prefix)
+        mask = self.constant(field.mask.function, "m")
+        return f"{mask}({self.constant(self.sight, 's')}, {value}{extras})"
+
     def _walk(self, model, attrs):
         """Follow non-null forward foreign keys (DRF would skip the field behind a null one)."""
         path = ""
@@ -220,7 +234,7 @@ class Compiler:
         signature = (related_model, type(nested), tuple(nested.fields))
         lookup = self._lookups.get(signature)
         if lookup is None:
-            lookup = self._lookups[signature] = RelatedRecords(nested, related_model, self.json)
+            lookup = self._lookups[signature] = RelatedRecords(nested, related_model, self.json, self.sight)
             lookup.expression = self.page_value(lookup.loader)
         lookup.sources.append(self._index[prefix + relation])
         return f"{lookup.expression}.get({key})"
@@ -236,7 +250,7 @@ class Compiler:
         if not relation.many_to_many or not relation.concrete:
             raise Unsupported(f"{field.field_name}: not a many-to-many field")
         related_model = relation.related_model
-        child = Compiler(self.json)
+        child = Compiler(self.json, self.sight)
         body = child.serializer(field.child, related_model)
         if child.loaders:
             raise Unsupported(f"{field.field_name}: nested lists")
@@ -284,11 +298,11 @@ def pk_in(model, ids):
 class RelatedRecords:
     """The records of one related model a page refers to: {id: record dict}, one query per page."""
 
-    def __init__(self, serializer, model, json):
+    def __init__(self, serializer, model, json, sight=protection.NOBODY):
         self.model = model
         self.sources: list[int] = []  # the columns of the referring rows that hold the ids
         self.expression = ""
-        compiler = Compiler(json)
+        compiler = Compiler(json, sight)
         compiler.column("id")
         body = compiler.serializer(serializer, model)
         self.columns = compiler.columns
@@ -308,8 +322,8 @@ class RelatedRecords:
 
 
 class Plan:
-    def __init__(self, serializer, model, json=False):
-        compiler = Compiler(json)
+    def __init__(self, serializer, model, json=False, sight=protection.NOBODY):
+        compiler = Compiler(json, sight)
         compiler.column("id")  # the cursor pagination reads each row's id
         body = compiler.serializer(serializer, model)
         self.columns = compiler.columns
@@ -336,14 +350,15 @@ _MAX_PLANS = 256  # `fields=` lets clients ask for any subset: keep the most rec
 def plan_for(serializer, model, json=False):
     """The compiled plan for a (trimmed) serializer, or None when it has an unsupported field.
     `json`: the data goes to the JSON renderer only (datetimes may be given as their JSON text)."""
-    key = (type(serializer), tuple(serializer.fields), json)
+    sight = sight_of(serializer.context)  # protected values are compiled per Sight
+    key = (type(serializer), tuple(serializer.fields), json, sight)
     try:
         _plans.move_to_end(key)
         return _plans[key]
     except KeyError:
         pass
     try:
-        plan = Plan(serializer, model, json)
+        plan = Plan(serializer, model, json, sight)
     except Unsupported:
         plan = None
     _plans[key] = plan

@@ -6,8 +6,7 @@ import json
 
 from rest_framework.renderers import BaseRenderer
 
-# Cells a spreadsheet would run as a formula; neutralised with a leading apostrophe.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from conflictdb.csvio.safety import safe_cell  # the one home of formula safety
 
 
 def _rows(data):
@@ -32,17 +31,6 @@ def flatten(value, prefix="", out=None):
     else:
         out[prefix] = value
     return out
-
-
-def safe_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 class CSVRenderer(BaseRenderer):

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from conflictdb.models import TrackedModel, VerificationStatus
-from sources.models import VerificationTransition
+from sources.models import GradeChange, VerificationTransition
 
 
 class ProvenanceSerializer(serializers.Serializer):
@@ -123,3 +123,44 @@ class TransitionSerializer(serializers.ModelSerializer):
     class Meta:
         model = VerificationTransition
         fields = ("id", "object_id", "from_status", "to_status", "user", "at", "reason", "channel")
+
+
+class GradeRequestSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="The new grade: reliability A–F for a source, credibility 1–6 for a claim.")
+    reason = serializers.CharField(help_text="Why: required for every change of grade.")
+
+
+class GradeChangeSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", allow_null=True)
+
+    class Meta:
+        model = GradeChange
+        fields = ("id", "object_id", "field", "from_value", "to_value", "user", "at", "reason", "channel")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One version of a record (its values are read at the record's own endpoint, not here)."""
+
+    history_id = serializers.IntegerField(help_text="Pass it to …/restore/ to restore this version.")
+    version = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True, help_text="Username; null for seed/system work.")
+    kind = serializers.CharField(help_text="created or changed.")
+    reason = serializers.CharField(allow_null=True, help_text="The change reason, when one was given.")
+    changed_fields = serializers.ListField(child=serializers.CharField(),
+                                           help_text="Fields whose value this version changed.")
+
+
+class RestoreRequestSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1,
+                                          help_text="The version to restore, from …/history/.")
+    reason = serializers.CharField(help_text="Why: required, kept as the history's change reason.")
+
+
+class StaleVersionSerializer(serializers.Serializer):
+    """412 Precondition Failed: someone saved the record after the version you started from."""
+
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField(allow_null=True)
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    saved_by = serializers.ListField(child=serializers.DictField())

@@ -42,6 +42,7 @@ urlpatterns = [
     path("v1/territorial-changes/changed-hands/", place_views.ChangedHandsView.as_view(), name="changed-hands"),
     path("v1/aggregates/casualties/", event_views.CasualtyAggregateView.as_view(), name="aggregate-casualties"),
     path("v1/aggregates/equipment/", event_views.EquipmentAggregateView.as_view(), name="aggregate-equipment"),
+    path("v1/consensus-figures/", event_views.ConsensusFigureListView.as_view(), name="consensus-figures"),
     path("v1/", include(router.urls)),
     path("token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

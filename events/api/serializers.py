@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from conflictdb import protection
 from conflictdb.api import fast
-from conflictdb.api.fields import NestedRelatedField
+from conflictdb.api.fields import MaskedCharField, MaskedChoiceField, MaskedIntegerField, NestedRelatedField
 from conflictdb.api.serializers import BriefSerializer, TrackedSerializer
 from events.models import (
     Actor,
@@ -10,6 +11,7 @@ from events.models import (
     Attack,
     Casualty,
     CasualtyFigure,
+    ConsensusFigure,
     Claim,
     ClaimExcerpt,
     Displacement,
@@ -290,6 +292,11 @@ class CasualtyFigureSerializer(ClaimChildSerializer):
 
 class CasualtySerializer(ClaimChildSerializer):
     place = NestedRelatedField(LocationBriefSerializer, queryset=Location.objects.all(), allow_null=True, required=False)
+    # Personal data: a placeholder for readers without permission (conflictdb.protection).
+    name = MaskedCharField(max_length=200, required=False, allow_blank=True, mask=protection.PERSONAL)
+    name_ar = MaskedCharField(max_length=200, required=False, allow_blank=True, mask=protection.PERSONAL)
+    age = MaskedIntegerField(min_value=0, max_value=32767, required=False, allow_null=True, mask=protection.PERSONAL)
+    sex = MaskedChoiceField(choices=Casualty.Sex.choices, required=False, mask=protection.PERSONAL)
 
     class Meta(TrackedSerializer.Meta):
         model = Casualty
@@ -377,3 +384,27 @@ class AggregateCellSerializer(serializers.Serializer):
 class AggregateResponseSerializer(serializers.Serializer):
     group_by = serializers.ListField(child=serializers.CharField())
     results = AggregateCellSerializer(many=True)
+
+
+class ConsensusFigureSerializer(serializers.ModelSerializer):
+    """An event's consensus low / best / high for one figure, with the claims it rests on and why."""
+
+    affiliation_name = serializers.CharField(source="affiliation.name", allow_null=True, default=None)
+    basis = serializers.JSONField(help_text="Per claim: grade, figure, whether it was used and why "
+                                            "(rule: docs/methodology.md).")
+
+    class Meta:
+        model = ConsensusFigure
+        fields = ("id", "event", "affiliation", "affiliation_name", "category", "subgroup", "outcome", "low", "best",
+                  "high", "claims_used", "independent_sources", "conflicting", "basis", "computed_at")
+
+
+class CorroborationSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    supporting_claims = serializers.ListField(child=serializers.IntegerField(),
+                                              help_text="Claims of the same event stating an agreeing figure.")
+    independent_sources = serializers.IntegerField(help_text="Source groups among this claim and its supporters.")
+    not_independent = serializers.ListField(child=serializers.CharField(),
+                                            help_text="Why some of them count as one source.")
+    can_be_corroborated = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why not, when it cannot.")

@@ -3,15 +3,16 @@ from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from conflictdb.api.fast import FastListMixin
 from conflictdb.api.permissions import read_permission_on
 from conflictdb.api.renderers import CSVRenderer, GeoJSONRenderer
-from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
-from events import aggregates, filtersets
+from conflictdb.api.views import PROVENANCE_RELATED, GradedMixin, TrackedViewSet
+from events import aggregates, consensus, filtersets
 from events.api import serializers
 from events.api.serializers import AggregateResponseSerializer
 from events.models import (
@@ -22,6 +23,7 @@ from events.models import (
     Casualty,
     CasualtyFigure,
     Claim,
+    ConsensusFigure,
     ClaimExcerpt,
     Displacement,
     DisplacementPlace,
@@ -124,6 +126,13 @@ class EventViewSet(GeoJSONMixin, FastListMixin, TrackedViewSet):
     search_fields = ("title", "summary")
     ordering_fields = ("id", "date_start", "date_end", "event_type", "created_at", "updated_at")
 
+    @extend_schema(responses=serializers.ConsensusFigureSerializer(many=True),
+                   description="The event's consensus figures (low / best / high) with the claims they rest on.")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def consensus(self, request, pk=None):
+        figures = self.get_object().consensus_figures.select_related("affiliation")
+        return Response(serializers.ConsensusFigureSerializer(figures, many=True).data)
+
 
 class EventLocationViewSet(FastListMixin, TrackedViewSet):
     queryset = EventLocation.objects.select_related("event", "location", *PROVENANCE_RELATED)
@@ -139,12 +148,19 @@ class EventActorViewSet(FastListMixin, TrackedViewSet):
     ordering_fields = ("id",)
 
 
-class ClaimViewSet(FastListMixin, TrackedViewSet):
+class ClaimViewSet(GradedMixin, FastListMixin, TrackedViewSet):
     queryset = Claim.objects.select_related(*CLAIM_RELATED, *PROVENANCE_RELATED).prefetch_related("excerpts")
     serializer_class = serializers.ClaimSerializer
     filterset_class = filtersets.ClaimFilterSet
     search_fields = ("statement", "excerpts__text")
     ordering_fields = ("id", "date_start", "credibility", "created_at", "updated_at")
+
+    @extend_schema(responses=serializers.CorroborationSerializer,
+                   description="Which claims of the same event agree with this one and how many independent "
+                               "sources they make (it can be marked corroborated with two).")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def corroboration(self, request, pk=None):
+        return Response(consensus.corroboration(self.get_object()).as_dict())
 
 
 class ClaimExcerptViewSet(FastListMixin, TrackedViewSet):
@@ -274,3 +290,14 @@ class EquipmentAggregateView(AggregateView):
     permission_classes = [read_permission_on(EquipmentLoss)]
     dimensions = aggregates.EQUIPMENT_DIMENSIONS
     totals = staticmethod(aggregates.equipment_totals)
+
+
+class ConsensusFigureListView(ListAPIView):
+    """Consensus figures of every event; `?conflicting=true` is the verifiers' worklist."""
+
+    queryset = ConsensusFigure.objects.select_related("affiliation").order_by("event_id", "id")
+    serializer_class = serializers.ConsensusFigureSerializer
+    filterset_class = filtersets.ConsensusFigureFilterSet
+    filter_backends = [DjangoFilterBackend]
+    permission_classes = [read_permission_on(ConsensusFigure)]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]

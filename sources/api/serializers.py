@@ -1,25 +1,44 @@
+import functools
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from conflictdb import protection
 from conflictdb.api import fast
-from conflictdb.api.fields import NestedRelatedField
+from conflictdb.api.fields import MaskedCharField, MaskedURLField, NestedRelatedField, sight_of
 from conflictdb.api.serializers import BriefSerializer, TrackedSerializer
 from sources.models import Document, Excerpt, Source, SourceAlias
 
 
 class SourceBriefSerializer(BriefSerializer):
+    name = MaskedCharField(max_length=200, mask=protection.SOURCE_NAME,
+                           help_text="The public label for a protected source, unless you may see its identity.")
+
     class Meta:
         model = Source
         fields = ("id", "name", "kind", "reliability")
 
 
 class SourceSerializer(TrackedSerializer):
-    aliases = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    # A protected source's identity is masked for readers without permission (conflictdb.protection).
+    name = MaskedCharField(max_length=200, mask=protection.SOURCE_NAME,
+                           help_text="The public label for a protected source, unless you may see its identity.")
+    description = MaskedCharField(required=False, allow_blank=True, mask=protection.SOURCE_DETAIL)
+    url = MaskedURLField(max_length=500, required=False, allow_blank=True, mask=protection.SOURCE_DETAIL)
+    aliases = serializers.SerializerMethodField(help_text="Spellings of the name; none shown for a protected source "
+                                                          "unless you may see its identity.")
 
     class Meta(TrackedSerializer.Meta):
         model = Source
         fields = ("id", "name", "kind", "description", "url", "country", "languages", "reliability", "protected",
                   "public_label", "aliases", "verification_status", "provenance")
         brief_fields = ("id", "name", "kind", "reliability")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_aliases(self, source) -> list[str]:
+        if source.protected and not sight_of(self.context).sources:
+            return []
+        return [alias.name for alias in source.aliases.all()]
 
 
 class SourceAliasSerializer(TrackedSerializer):
@@ -35,7 +54,8 @@ class SourceAliasSerializer(TrackedSerializer):
 class DocumentOriginSerializer(serializers.ModelSerializer):
     """One link of a derivation chain."""
 
-    publisher = serializers.CharField(source="publisher.name")
+    publisher = MaskedCharField(source="publisher.name", mask=protection.SOURCE_NAME)
+    url = MaskedURLField(mask=protection.PUBLISHER_DETAIL)
 
     class Meta:
         model = Document
@@ -54,7 +74,8 @@ def derived_from_chain(serializer, document) -> list[dict]:
 
 
 class DocumentBriefSerializer(BriefSerializer):
-    publisher = serializers.CharField(source="publisher.name")
+    publisher = MaskedCharField(source="publisher.name", mask=protection.SOURCE_NAME)
+    url = MaskedURLField(mask=protection.PUBLISHER_DETAIL)
     derived_from_chain = serializers.SerializerMethodField(
         help_text="What this document translates or republishes, nearest first, to the original."
     )
@@ -69,6 +90,10 @@ class DocumentBriefSerializer(BriefSerializer):
 
 class DocumentSerializer(TrackedSerializer):
     publisher = NestedRelatedField(SourceBriefSerializer, queryset=Source.objects.all())
+    # A protected publisher's documents: address and by-line name it (conflictdb.protection).
+    author = MaskedCharField(max_length=200, required=False, allow_blank=True, mask=protection.PUBLISHER_DETAIL)
+    url = MaskedURLField(max_length=1000, required=False, allow_blank=True, mask=protection.PUBLISHER_DETAIL)
+    archive_url = MaskedURLField(max_length=1000, required=False, allow_blank=True, mask=protection.PUBLISHER_DETAIL)
     derived_from = serializers.PrimaryKeyRelatedField(queryset=Document.objects.all(), allow_null=True, required=False)
     derived_from_chain = serializers.SerializerMethodField(
         help_text="What this document translates or republishes, nearest first, to the original."
@@ -98,7 +123,7 @@ def _derived_from_chain_columns(compiler, serializer, model, prefix):
         link += "derived_from__"
         ids.append(compiler.column(link + "id"))
         bodies.append(compiler.serializer(origin, Document, link))
-    beyond = compiler.constant(_chain_beyond, "chain")
+    beyond = compiler.constant(functools.partial(_chain_beyond, sight=compiler.sight), "chain")
     expression = f"{beyond}({compiler.column(link + 'derived_from')}, ({', '.join(ids)}))"
     for level in (2, 1):  # innermost first: each level only when its document exists and is new
         seen = ", ".join(ids[:level])
@@ -106,14 +131,14 @@ def _derived_from_chain_columns(compiler, serializer, model, prefix):
     return expression
 
 
-def _chain_beyond(pk, seen):
+def _chain_beyond(pk, seen, sight=protection.NOBODY):
     """The rest of a derivation chain deeper than two levels (rare), walked like provenance_chain."""
     if pk is None or pk in seen:
         return []
     seen, result = set(seen), []
     node = Document.objects.select_related("publisher", "derived_from").get(pk=pk)
     while node is not None and node.pk not in seen:
-        result.append(DocumentOriginSerializer(node).data)
+        result.append(DocumentOriginSerializer(node, context={"sight": sight}).data)
         seen.add(node.pk)
         node = node.derived_from
     return result

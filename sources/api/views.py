@@ -1,5 +1,6 @@
+from conflictdb import protection
 from conflictdb.api.fast import FastListMixin
-from conflictdb.api.views import PROVENANCE_RELATED, TrackedViewSet
+from conflictdb.api.views import PROVENANCE_RELATED, GradedMixin, TrackedViewSet
 from sources.api import serializers
 from sources.filtersets import (
     DocumentFilterSet,
@@ -12,7 +13,7 @@ from sources.models import Document, Excerpt, Source, SourceAlias
 DOCUMENT_CHAIN = ("publisher", "derived_from__publisher", "derived_from__derived_from__publisher")
 
 
-class SourceViewSet(FastListMixin, TrackedViewSet):
+class SourceViewSet(GradedMixin, FastListMixin, TrackedViewSet):
     queryset = Source.objects.select_related(*PROVENANCE_RELATED).prefetch_related("aliases")
     serializer_class = serializers.SourceSerializer
     filterset_class = SourceFilterSet
@@ -26,6 +27,10 @@ class SourceAliasViewSet(FastListMixin, TrackedViewSet):
     filterset_class = SourceAliasFilterSet
     search_fields = ("name",)
     ordering_fields = ("id", "name")
+
+    def get_queryset(self):
+        # A protected source's aliases are its identity: left out for readers who may not see it.
+        return protection.visible(self.request.user, super().get_queryset())
 
 
 class DocumentViewSet(FastListMixin, TrackedViewSet):

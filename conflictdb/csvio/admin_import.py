@@ -1,0 +1,153 @@
+"""The admin door of importing: "Import CSV" on every changelist, with a preview and a confirmation.
+
+1. Upload: a CSV or XLSX file of the model's columns (encoding, delimiter and day-first dates can
+   be declared; otherwise they are detected).
+2. Preview: the file is applied as a dry run by the same engine as the command line
+   (conflictdb.csvio.importing, rolled back): what would be created, updated, left unchanged,
+   and every row error (row, column, value, reason). A file with errors cannot be confirmed.
+3. Confirm: the same file (checked by its SHA-256) is imported for real, as one import batch.
+
+django-import-export's ImportMixin would apply rows one by one through its own resource, with
+no import batch, no row provenance and its own rules on errors; so, as for exports
+(admin_export), the admin hands the file to the engine every other door uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from conflictdb import protection
+from conflictdb.csvio.columns import SPECS
+from conflictdb.csvio.importing import import_file, importable
+
+PREVIEW_ERRORS = 500  # shown on the page; the batch keeps them all
+_SESSION_KEY = "csv_import_uploads"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8, UTF-16, Windows-1256; comma, semicolon or tab) or XLSX.")
+    encoding = forms.ChoiceField(required=False, choices=[("", "detect"), ("utf-8", "UTF-8"), ("utf-16", "UTF-16"),
+                                                          ("windows-1256", "Windows-1256 (Arabic)")])
+    delimiter = forms.ChoiceField(required=False, choices=[("", "detect"), ("comma", "comma"),
+                                                           ("semicolon", "semicolon"), ("tab", "tab")])
+    dayfirst = forms.BooleanField(required=False, label="Numeric dates are day first (27/11/2024)")
+
+
+def _upload_dir():
+    directory = os.path.join(tempfile.gettempdir(), "conflictdb-imports")
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    return directory
+
+
+class CsvImportAdminMixin:
+    """Adds the import URL and the "Import CSV" button (templates/admin/change_list_object_tools.html)."""
+
+    def has_import_permission(self, request):
+        spec = SPECS.get(self.model._meta.model_name)
+        opts = self.model._meta
+        return bool(spec and importable(spec) and request.user.has_perm(protection.IMPORT_DATA)
+                    and request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
+                    and request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"))
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info),
+                *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied("Importing needs the data managers' permission (sources.import_data) and the "
+                                   "right to add and change these records.")
+        if request.method == "POST" and "confirm" in request.POST:
+            return self._confirm(request)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        outcome = token = None
+        if request.method == "POST" and form.is_valid():
+            token, upload = self._keep(request, form)
+            outcome = self._apply(request, upload, dry_run=True)
+            if outcome.refused:
+                self._discard(request, token)
+                token = None
+        return self._page(request, form, outcome, token)
+
+    def _keep(self, request, form):
+        """Keep the uploaded file until it is confirmed (a private temporary file, named in the session)."""
+        uploaded = form.cleaned_data["file"]
+        digest = hashlib.sha256()
+        handle = tempfile.NamedTemporaryFile(dir=_upload_dir(), delete=False, suffix=".upload")
+        with handle:
+            for chunk in uploaded.chunks():
+                digest.update(chunk)
+                handle.write(chunk)
+        token = secrets.token_urlsafe(16)
+        upload = {"path": handle.name, "name": os.path.basename(uploaded.name), "sha256": digest.hexdigest(),
+                  "model": self.model._meta.model_name, "encoding": form.cleaned_data["encoding"] or None,
+                  "delimiter": form.cleaned_data["delimiter"] or None, "dayfirst": form.cleaned_data["dayfirst"]}
+        request.session.setdefault(_SESSION_KEY, {})[token] = upload
+        request.session.modified = True
+        return token, upload
+
+    def _discard(self, request, token):
+        upload = request.session.get(_SESSION_KEY, {}).pop(token, None)
+        request.session.modified = True
+        if upload and os.path.exists(upload["path"]):
+            os.unlink(upload["path"])
+
+    def _apply(self, request, upload, dry_run):
+        with open(upload["path"], "rb") as handle:
+            return import_file(handle, upload["model"], user=request.user, file_name=upload["name"],
+                               encoding=upload["encoding"], delimiter=upload["delimiter"],
+                               dayfirst=upload["dayfirst"], dry_run=dry_run)
+
+    def _confirm(self, request):
+        token = request.POST.get("token", "")
+        upload = request.session.get(_SESSION_KEY, {}).get(token)
+        changelist = reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
+        if upload is None or upload["model"] != self.model._meta.model_name or not os.path.exists(upload["path"]):
+            messages.error(request, "This preview has expired: upload the file again.")
+            return HttpResponseRedirect(changelist)
+        with open(upload["path"], "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        if digest != upload["sha256"]:
+            self._discard(request, token)
+            raise PermissionDenied("The uploaded file changed after its preview.")
+        outcome = self._apply(request, upload, dry_run=False)
+        self._discard(request, token)
+        if outcome.refused:  # the database changed since the preview
+            messages.error(request, f"Refused, nothing was changed: {outcome.error_count} errors.")
+            return self._page(request, ImportForm(), outcome, None)
+        batch_url = reverse("admin:sources_importbatch_change", args=[outcome.batch.pk])
+        messages.success(request, f"{upload['name']}: {outcome.summary()} Import batch #{outcome.batch.pk} "
+                                  f"({batch_url}).")
+        return HttpResponseRedirect(changelist)
+
+    def _page(self, request, form, outcome, token):
+        opts = self.model._meta
+        spec = SPECS[opts.model_name]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import {opts.verbose_name_plural}",
+            "opts": opts,
+            "form": form,
+            "outcome": outcome,
+            "errors": outcome.errors[:PREVIEW_ERRORS] if outcome else [],
+            "more_errors": max(0, outcome.error_count - PREVIEW_ERRORS) if outcome else 0,
+            "token": token,
+            "columns": [column for column in spec.columns if column.importable],
+            "natural_key": spec.natural_key,
+        }
+        return TemplateResponse(request, "admin/csv_import.html", context)

@@ -1,0 +1,860 @@
+"""The import engine: a file of one model's rows (columns from conflictdb.csvio.columns) applied
+to the database all or nothing, as one import batch.
+
+How a file is applied:
+1. The header is checked against the model's columns: an unknown, repeated or missing required
+   column refuses the file before any row is read.
+2. Rows are streamed in chunks. Each row is read cell by cell (conflictdb.csvio.values), its
+   natural keys resolved (conflictdb.csvio.keys), matched to the record its natural key names
+   (ModelSpec.natural_key) and compared with it: created, updated (only what differs),
+   unchanged, or refused with every error of the row (row, column, value, reason).
+3. Everything happens inside one transaction. Chunks are written as they are validated
+   (TrackedQuerySet.bulk_create / bulk_update: provenance and history in bulk, each record
+   stamped with the batch and its own row number); at the first refused row writing stops,
+   validation goes on to the end so that every error is reported, and the transaction is rolled
+   back. So memory stays bounded by the chunk size, and a refused file changes nothing.
+4. The ImportBatch (file name, SHA-256, who, when, counts, errors) is kept either way; a
+   refused batch holds the error report.
+
+Rules stay in their homes: model constraints are enforced by the database (a violation in a
+chunk is diagnosed row by row with the model's own messages), cross-record rules by the models'
+prepare_write(), grades by conflictdb.grading, verification status is never imported, and
+consensus figures are recomputed through events.consensus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.utils import timezone
+
+from conflictdb import protection
+from conflictdb.csvio import columns as c
+from conflictdb.csvio import fastwrite
+from conflictdb.csvio import values as v
+from conflictdb.csvio.keys import KeyResolver
+from conflictdb.csvio.reading import FileProblem, Table, open_table
+from conflictdb.csvio.safety import unneutralise
+from conflictdb.names import normalise_name
+from conflictdb.provenance import Channel, acting
+from conflictdb.services import WriteStatus
+from events.vocabularies import Qualifier
+
+CHUNK_SIZE = 5000
+MAX_STORED_ERRORS = 10_000
+_QUANTITY = ("low", "high", "qualifier", "wording")
+_QUALIFIERS = frozenset(Qualifier.values)
+_NEUTRALISED = {"'" + start for start in ("=", "+", "-", "@", "\t", "\r")}
+_url = URLValidator()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # spreadsheet row number; 1 is the header, 0 the file as a whole
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+    def __str__(self):
+        where = "file" if self.row == 0 else ("header" if self.row == 1 else f"row {self.row}")
+        column = f", column {self.column!r}" if self.column else ""
+        value = f", value {_short(self.value)!r}" if self.value else ""
+        return f"{where}{column}{value}: {self.reason}"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ImportRefused(Exception):
+    """Raised by callers that want an exception; the engine itself returns an Outcome."""
+
+
+@dataclass
+class Outcome:
+    batch: object | None
+    counts: dict = field(default_factory=lambda: {s.value: 0 for s in WriteStatus} | {"refused": 0})
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    rows: int = 0
+    dry_run: bool = False
+    row_status: dict = field(default_factory=dict)  # row number → created/updated/unchanged/refused
+    seconds: dict = field(default_factory=dict)  # phase → wall-clock seconds (for the benchmark)
+
+    def timed(self, phase, started):
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+
+    @property
+    def applied(self) -> bool:
+        return not self.error_count and not self.dry_run
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.error_count)
+
+    def add_error(self, error: RowError):
+        self.error_count += 1
+        if len(self.errors) < MAX_STORED_ERRORS:
+            self.errors.append(error)
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {k}" for k, n in self.counts.items())
+        verdict = "refused: nothing was changed" if self.refused else ("dry run: nothing was changed"
+                                                                        if self.dry_run else "applied")
+        return f"{self.rows} rows: {counts} — {verdict}."
+
+
+def importable(spec: c.ModelSpec) -> bool:
+    return any(column.importable for column in spec.columns)
+
+
+# --- the plan: what each header column does ---------------------------------------------------------
+
+
+@dataclass
+class _FieldPlan:
+    """One model field the file states, and the header positions it is read from."""
+
+    name: str  # model field name
+    attname: str  # e.g. claim_id
+    model_field: models.Field
+    column: str  # the header column reported in errors
+    index: int
+    key: str | None = None
+    ref_index: int | None = None  # location_ref column for a place field
+    sub: dict = field(default_factory=dict)  # compound key: related field → (column, index, key)
+
+
+class _Plan:
+    def __init__(self, spec: c.ModelSpec, header: list[str], user):
+        self.spec, self.model = spec, spec.model
+        self.errors: list[RowError] = []
+        if not importable(spec):
+            self.errors.append(RowError(0, "", "", f"{spec.model._meta.verbose_name_plural} are derived data: "
+                                                   "exported for readers, never imported"))
+        known = {column.name: column for column in spec.columns}
+        seen = {}
+        for index, name in enumerate(header):
+            if name in seen:
+                self.errors.append(RowError(1, name, "", f"the column appears twice (columns {seen[name] + 1} "
+                                                          f"and {index + 1})"))
+            seen.setdefault(name, index)
+            if name not in known:
+                expected = ", ".join(col.name for col in spec.columns if col.importable)
+                self.errors.append(RowError(1, name or f"#{index + 1}", "",
+                                            f"unknown column for {spec.model._meta.verbose_name_plural}; "
+                                            f"expected columns: {expected}"))
+        self.fields: dict[str, _FieldPlan] = {}
+        compound: dict[str, _FieldPlan] = {}
+        for column in spec.columns:
+            if not column.importable or column.name not in seen:
+                continue
+            index = seen[column.name]
+            first, _, rest = column.path.partition("__")
+            model_field = self.model._meta.get_field(first)
+            if column.key == c.LOCATION_REF:
+                plan = self.fields.get(first)
+                if plan is None:
+                    plan = self.fields[first] = _FieldPlan(first, model_field.attname, model_field, column.name,
+                                                           -1, c.LOCATION)
+                plan.ref_index = index
+            elif column.key == c.LOCATION:
+                plan = self.fields.get(first)
+                if plan is None:
+                    self.fields[first] = _FieldPlan(first, model_field.attname, model_field, column.name, index,
+                                                    c.LOCATION)
+                else:
+                    plan.column, plan.index = column.name, index
+            elif rest and column.key != c.DISPLACEMENT:
+                plan = compound.setdefault(first, _FieldPlan(first, model_field.attname, model_field, column.name,
+                                                             index))
+                plan.sub[rest] = (column.name, index, column.key)
+            else:
+                self.fields[first] = _FieldPlan(first, model_field.attname, model_field, column.name, index,
+                                                column.key)
+        self.fields.update(compound)
+        self.key_fields = self._key_fields()
+        self.alternatives = self._alternatives()
+        self.alias_model = any(f.name == "normalised" for f in self.model._meta.fields)
+        self.quantity = all(name in {f.name for f in self.model._meta.fields} for name in _QUANTITY)
+        missing = [name for name in self._required() if name not in self.fields]
+        if missing:
+            self.errors.append(RowError(1, ", ".join(missing), "", "required column(s) missing from the header"))
+        if not self.errors and not any(name in self.fields for name in self.key_fields):
+            names = " or ".join(spec.natural_key)
+            self.errors.append(RowError(1, "", "", f"the header needs the natural key ({names}) so that each row "
+                                                   "finds its record again on re-import"))
+
+    def _key_fields(self) -> list[str]:
+        names = []
+        for column_name in self.spec.natural_key:
+            column = self.spec.column(column_name)
+            name = column.field_name
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _alternatives(self) -> bool:
+        """True when each natural-key field is unique by itself (a document by URL *or* external id)."""
+        unique = {f.name for f in self.model._meta.fields if f.unique}
+        for constraint in self.model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and len(constraint.fields) == 1:
+                unique.add(constraint.fields[0])
+        return len(self.key_fields) > 1 and all(name in unique for name in self.key_fields)
+
+    def _required(self) -> list[str]:
+        required = []
+        for f in self.model._meta.fields:
+            if (f.editable and not f.primary_key and not f.blank and not f.has_default() and not f.null
+                    and not isinstance(f, models.BooleanField)
+                    and f.name not in ("normalised",) and not (self.quantity_field(f.name))):
+                spec_fields = {col.field_name for col in self.spec.columns if col.importable}
+                if f.name in spec_fields:
+                    required.append(f.name)
+        return required
+
+    @staticmethod
+    def quantity_field(name):
+        return name in _QUANTITY
+
+
+# --- reading one row ------------------------------------------------------------------------------------
+
+
+class _RowReader:
+    def __init__(self, plan: _Plan, resolver: KeyResolver, dayfirst: bool):
+        self.plan, self.resolver, self.dayfirst = plan, resolver, dayfirst
+        self.width = 0  # cells in the header
+        # One converter per stated field, chosen once: rows are many, columns few.
+        self.converters = [(plan, self.converter(plan)) for plan in self.plan.fields.values()
+                           if not (self.plan.quantity and plan.name in _QUANTITY)]
+        self.quantity_plans = [plan for plan in self.plan.fields.values()
+                               if self.plan.quantity and plan.name in _QUANTITY]
+
+    def read(self, number: int, cells: list[str]) -> tuple[dict, list[RowError]]:
+        """{attname: value} of the stated fields, and the row's errors."""
+        values, errors = {}, []
+        if len(cells) != self.width:
+            if len(cells) > self.width and any(cell.strip() for cell in cells[self.width:]):
+                errors.append(RowError(number, "", _short(" | ".join(cells[self.width:])),
+                                       f"the row has {len(cells)} cells but the header {self.width}; check the "
+                                       "delimiter and the quotes"))
+            cells = (cells + [""] * self.width)[: self.width]
+        for plan, convert in self.converters:
+            cell = cells[plan.index] if plan.index >= 0 else ""
+            if cell[:2] in _NEUTRALISED:
+                cell = unneutralise(cell)
+            try:
+                values[plan.attname] = convert(cell, cells)
+            except v.CellError as error:
+                column, value = plan.column, cell
+                if plan.ref_index is not None and cells[plan.ref_index].strip():
+                    column, value = f"{plan.column}_ref", cells[plan.ref_index]
+                errors.append(RowError(number, column, value, str(error)))
+        if self.quantity_plans:
+            stated = {plan.name: (plan, cells[plan.index]) for plan in self.quantity_plans}
+            try:
+                values.update(self.quantity(stated))
+            except v.CellError as error:
+                column, cell = error.args[1] if len(error.args) > 1 else ("", "")
+                errors.append(RowError(number, column, cell, str(error.args[0])))
+        return values, errors
+
+    def converter(self, plan: _FieldPlan):
+        """cell text (and the row, for two-cell keys) → value, or CellError."""
+        f = plan.model_field
+        if plan.sub:
+            return lambda text, cells: self.compound(plan, cells)
+        if plan.key:
+            memo, resolve, key, ref_index = {}, self.resolver.resolve, plan.key, plan.ref_index
+
+            def key_value(text, cells):
+                ref = cells[ref_index] if ref_index is not None else ""
+                try:
+                    return memo[text, ref]
+                except KeyError:
+                    pass
+                found = resolve(key, text, ref=ref)
+                if not self.resolver.volatile:
+                    memo[text, ref] = found
+                return found
+
+            self.resolver.memos.append(memo)
+            return key_value
+        if isinstance(f, models.BooleanField):
+            return lambda text, cells: self.boolean(f, text)
+        if f.choices:
+            lookup = {}
+            for value, label in f.flatchoices:
+                lookup[str(value)] = value
+                lookup.setdefault(str(value).lower(), value)
+                lookup.setdefault(str(label).lower(), value)
+
+            def choice(text, cells):
+                try:
+                    return lookup[text]
+                except KeyError:
+                    return self.choice(f, text)
+            return choice
+        if isinstance(f, models.IntegerField):
+            minimum = 0 if isinstance(f, models.PositiveIntegerField) else None
+            return lambda text, cells: self.empty(f, v.parse_int(text, minimum=minimum))
+        if isinstance(f, models.DecimalField):
+            return lambda text, cells: self.decimal(f, text)
+        if isinstance(f, models.DateTimeField):
+            return lambda text, cells: self.empty(f, v.parse_datetime(text, dayfirst=self.dayfirst))
+        if isinstance(f, models.DateField):
+            dates = {}
+
+            def date(text, cells):
+                try:
+                    return dates[text]
+                except KeyError:
+                    value = dates[text] = self.empty(f, v.parse_date(text, dayfirst=self.dayfirst))
+                    return value
+            return date
+        return lambda text, cells: self.text(f, text)
+
+    def text(self, f, text):
+        if f.max_length and len(text) > f.max_length:
+            raise v.CellError(f"{len(text)} characters; at most {f.max_length} fit")
+        if isinstance(f, models.URLField) and text:
+            try:
+                _url(text)
+            except ValidationError as exc:
+                raise v.CellError("not a valid URL (http://… or https://…)") from exc
+        if self.plan.alias_model and f.name == "name" and not normalise_name(text):
+            raise v.CellError("an alias needs at least one letter or digit")
+        return text
+
+    @staticmethod
+    def boolean(f, text):
+        parsed = v.parse_bool(text)
+        return f.get_default() if parsed is None else parsed
+
+    @staticmethod
+    def empty(f, value):
+        if value is None and not f.null:
+            if f.has_default():
+                return f.get_default()
+            raise v.CellError("this field is required")
+        return value
+
+    def choice(self, f, text):
+        text = text.strip()
+        if not text:
+            if f.blank:
+                return f.get_default() if f.has_default() else ""
+            if f.has_default():
+                return f.get_default()
+            raise v.CellError(f"this field is required; allowed: {', '.join(str(k) for k, _ in f.flatchoices)}")
+        for value, label in f.flatchoices:
+            if text == str(value) or text.lower() in (str(value).lower(), str(label).lower()):
+                return value
+        allowed = ", ".join(str(value) for value, _label in f.flatchoices if value != "")
+        raise v.CellError(f"not an allowed value; allowed: {allowed}")
+
+    @staticmethod
+    def decimal(f, text):
+        value = v.parse_decimal(text)
+        if value is None:
+            return None
+        quantised = value.quantize(Decimal(1).scaleb(-f.decimal_places), rounding=ROUND_HALF_UP)
+        if len(quantised.as_tuple().digits) > f.max_digits:
+            raise v.CellError(f"too large: at most {f.max_digits - f.decimal_places} digits before the point")
+        return quantised
+
+    def compound(self, plan: _FieldPlan, cells):
+        """A foreign key named by several cells (a quote by its document and offsets)."""
+        lookup = {}
+        for sub, (_column, index, key) in plan.sub.items():
+            text = cells[index] if index < len(cells) else ""
+            if key:
+                lookup[f"{sub}_id"] = self.resolver.resolve(key, text)
+            else:
+                lookup[sub] = v.parse_int(text)
+        if all(value is None for value in lookup.values()):
+            return None
+        related = plan.model_field.related_model
+        found = list(related.objects.filter(**lookup).values_list("pk", flat=True)[:1])
+        if not found:
+            raise v.CellError(f"no {related._meta.verbose_name} matches "
+                              f"{', '.join(f'{k}={val}' for k, val in lookup.items())}")
+        return found[0]
+
+    def quantity(self, stated: dict) -> dict:
+        """low / high / qualifier / wording, with numbers as people write them ("more than 35")."""
+        text = {name: cell for name, (_plan, cell) in stated.items()}
+        columns = {name: plan.column for name, (plan, _cell) in stated.items()}
+        low, high = text.get("low", "").strip(), text.get("high", "").strip()
+        qualifier_text, wording = text.get("qualifier", "").strip(), text.get("wording", "")
+        for name, cell in (("low", low), ("high", high)):
+            if cell and not cell.replace(",", "").isdigit():
+                if name == "low" and not high and not qualifier_text:
+                    try:
+                        parsed = v.parse_quantity(cell)
+                    except v.CellError as error:
+                        raise v.CellError(str(error), (columns["low"], cell)) from error
+                    return {**parsed, "wording": wording or parsed["wording"]}
+                raise v.CellError(f"expected a whole number, or the number as reported in {columns.get('low', 'low')} "
+                                  "alone", (columns[name], cell))
+        values = {}
+        try:
+            values["low"] = v.parse_int(low) if "low" in text else None
+            values["high"] = v.parse_int(high) if "high" in text else None
+        except v.CellError as error:
+            raise v.CellError(str(error), (columns["low"], low)) from error
+        if "wording" in text:
+            values["wording"] = wording
+        if qualifier_text:
+            f = self.plan.model._meta.get_field("qualifier")
+            try:
+                values["qualifier"] = qualifier_text if qualifier_text in _QUALIFIERS else self.choice(f, qualifier_text)
+            except v.CellError as error:
+                raise v.CellError(str(error), (columns["qualifier"], qualifier_text)) from error
+            return values
+        if values.get("low") is None and values.get("high") is None and wording.strip():
+            try:
+                return {**v.parse_quantity(wording), "wording": wording}
+            except v.CellError as error:
+                raise v.CellError(str(error), (columns["wording"], wording)) from error
+        if values.get("low") is not None:
+            if values.get("high") is None and "high" not in text:
+                values["high"] = values["low"]
+            values["qualifier"] = "exact" if values["low"] == values.get("high") else (
+                "range" if values.get("high") is not None else "at_least")
+        elif values.get("high") is not None:
+            values["qualifier"] = "at_most"
+        else:
+            values["qualifier"] = "unknown"
+        return values
+
+
+# --- matching rows to records ------------------------------------------------------------------------
+
+
+class _Matcher:
+    """Finds the existing record each row's natural key names, one query per chunk and key."""
+
+    def __init__(self, plan: _Plan):
+        self.plan = plan
+        self.model = plan.model
+        fields = {f.name: f for f in self.model._meta.fields}
+        self.key_attnames = []
+        for name in plan.key_fields:
+            if plan.alias_model and name == "name":
+                self.key_attnames.append("normalised")
+            else:
+                self.key_attnames.append(fields[name].attname)
+
+    def key_of(self, values: dict) -> tuple:
+        key = []
+        for name, attname in zip(self.plan.key_fields, self.key_attnames, strict=True):
+            field_plan = self.plan.fields.get(name)
+            value = values.get(field_plan.attname) if field_plan else None
+            if attname == "normalised":
+                value = normalise_name(value or "")
+            key.append(value)
+        return tuple(key)
+
+    def existing(self, keys: list[tuple], stated: list[str]) -> dict:
+        """key → current values of the records the keys name."""
+        wanted = ["pk", *{*self.key_attnames, *stated}]
+        found = {}
+        if self.plan.alternatives:
+            for position, attname in enumerate(self.key_attnames):
+                values = {key[position] for key in keys if key[position] not in (None, "")}
+                for row in self._fetch(attname, values, wanted):
+                    found[(position, row[attname])] = row
+            return found
+        attname = self.key_attnames[0]
+        values = {key[0] for key in keys}
+        for row in self._fetch(attname, values, wanted):
+            found[tuple(row[name] for name in self.key_attnames)] = row
+        return found
+
+    def _fetch(self, attname, values, wanted):
+        values = list(values)
+        null = None in values
+        values = [value for value in values if value is not None]
+        for start in range(0, len(values), 500):
+            yield from self.model._base_manager.filter(**{f"{attname}__in": values[start : start + 500]}).values(*wanted)
+        if null:
+            yield from self.model._base_manager.filter(**{f"{attname}__isnull": True}).values(*wanted)
+
+    def find(self, key: tuple, existing: dict):
+        """(the record's current values or None, an error message or None)."""
+        if not self.plan.alternatives:
+            return existing.get(key), None
+        matches = {}
+        for position, value in enumerate(key):
+            if value not in (None, ""):
+                row = existing.get((position, value))
+                if row is not None:
+                    matches[self.plan.key_fields[position]] = row
+        ids = {row["pk"] for row in matches.values()}
+        if len(ids) > 1:
+            named = "; ".join(f"{name} → record #{row['pk']}" for name, row in matches.items())
+            return None, f"the key columns name different records ({named})"
+        return (next(iter(matches.values())) if matches else None), None
+
+
+# --- the engine ----------------------------------------------------------------------------------------
+
+
+class _Importer:
+    def __init__(self, spec: c.ModelSpec, table: Table, *, user, batch, dayfirst, dry_run, outcome,
+                 progress, chunk_size):
+        self.spec, self.table, self.user, self.batch = spec, table, user, batch
+        self.outcome, self.progress, self.chunk_size = outcome, progress, chunk_size
+        self.dry_run = dry_run
+        self.resolver = KeyResolver(user)
+        self.plan = _Plan(spec, table.header, user)
+        self.reader = _RowReader(self.plan, self.resolver, dayfirst)
+        self.reader.width = len(table.header)
+        self.build = fastwrite.Builder(spec.model)
+        self.matcher = _Matcher(self.plan)
+        self.seen: dict[tuple, int] = {}
+        self.writing = True
+        self.touched_claims: set[int] = set()
+        self.touched_events: set[int] = set()
+        self.self_columns = set()
+        for plan in self.plan.fields.values():
+            if plan.key and plan.model_field.related_model is spec.model:
+                self.self_columns |= {plan.column, f"{plan.name}_ref"}
+        self.self_referencing = bool(self.self_columns)
+        self.deferred, self.final_pass, self.last_deferred = [], False, -1
+
+    def run(self):
+        for error in self.plan.errors[:1] if self.plan.errors and self.plan.errors[0].row == 0 else self.plan.errors:
+            self.outcome.add_error(error)
+        if self.plan.errors:
+            return
+        chunk = []
+        for number, cells in self.table.rows:
+            chunk.append((number, cells))
+            if len(chunk) >= self.chunk_size:
+                self.chunk(chunk)
+                chunk = []
+        if chunk:
+            self.chunk(chunk)
+        # Rows naming a record of the same file that was not written yet (a place under a new
+        # district, a translation of a new document) are retried once that record exists.
+        while self.deferred:
+            pending, self.deferred = self.deferred, []
+            self.final_pass = len(pending) == self.last_deferred
+            self.last_deferred = len(pending)
+            self.chunk(pending)
+        self.outcome.errors.sort(key=lambda error: error.row)
+        if not self.outcome.rows:
+            self.outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
+        if self.writing and not self.outcome.error_count:
+            started = time.perf_counter()
+            self.after_write()
+            self.outcome.timed("derived data (consensus figures)", started)
+
+    def chunk(self, rows):
+        outcome = self.outcome
+        started = time.perf_counter()
+        for plan in self.plan.fields.values():
+            if plan.key in (c.CLAIM, c.EVENT):
+                self.resolver.prefetch(plan.key, (cells[plan.index] for _n, cells in rows if plan.index < len(cells)))
+        readings = []
+        for number, cells in rows:
+            outcome.rows += 1
+            values, errors = self.reader.read(number, cells)
+            if errors and self.may_defer(errors):
+                outcome.rows -= 1
+                self.deferred.append((number, cells))
+                continue
+            if errors:
+                self.refuse(number, errors)
+                continue
+            key = self.matcher.key_of(values)
+            if all(part in (None, "") for part in key) and not self.fallback_key(values):
+                names = " / ".join(self.spec.natural_key)
+                self.refuse(number, [RowError(number, names, "", "the natural key is empty: fill it so that "
+                                                                  "the row can be found again on re-import")])
+                continue
+            if key in self.seen:
+                self.refuse(number, [RowError(number, ", ".join(self.spec.natural_key), _short(" | ".join(
+                    str(part) for part in key if part not in (None, ""))), f"duplicate of row {self.seen[key]} "
+                    "(the same natural key twice in one file)")])
+                continue
+            self.seen[key] = number
+            readings.append((number, values, key))
+        stated = [plan.attname for plan in self.plan.fields.values()]
+        if self.plan.quantity:
+            stated = [name for name in stated if name not in _QUANTITY] + [
+                name for name in _QUANTITY if any(name in values for _n, values, _k in readings)]
+        existing = self.matcher.existing([key for _n, _v, key in readings], stated)
+        creates, updates = [], []
+        for number, values, key in readings:
+            current, problem = self.matcher.find(key, existing)
+            if problem:
+                self.refuse(number, [RowError(number, ", ".join(self.spec.natural_key), "", problem)])
+                continue
+            if current is None and not any(part not in (None, "") for part in key):
+                current = self.fallback_record(values)
+            if current is None:
+                record = self.build(values)
+                record._import_row = record.import_row = number
+                creates.append((number, record))
+                continue
+            changed = {name: value for name, value in values.items() if current.get(name, value) != value}
+            if not changed:
+                outcome.counts[WriteStatus.UNCHANGED] += 1
+                outcome.row_status[number] = WriteStatus.UNCHANGED.value
+            else:
+                updates.append((number, current["pk"], changed))
+        records = self.prepare(creates, updates)
+        outcome.timed("read and validate", started)
+        started = time.perf_counter()
+        if self.writing and not outcome.error_count:
+            self.write(*records)
+        else:  # the file is refused already: still report what the database would refuse
+            self.validate(*records)
+        outcome.timed("write (records, provenance, history)", started)
+        if self.progress:
+            self.progress(outcome.rows)
+
+    def may_defer(self, errors) -> bool:
+        return (self.self_columns and self.writing and not self.outcome.error_count and not self.final_pass
+                and all(error.column in self.self_columns for error in errors))
+
+    def fallback_key(self, values) -> bool:
+        """Places without P-code, GeoNames id or external id are found by name, kind and parent."""
+        return self.spec.model._meta.label == "events.Location" and bool(values.get("name"))
+
+    def fallback_record(self, values):
+        if not self.fallback_key(values):
+            return None
+        lookup = {name: values.get(name) for name in ("name", "kind", "parent_id") if name in values}
+        rows = list(self.spec.model._base_manager.filter(**lookup).values("pk", *values.keys())[:2])
+        return rows[0] if len(rows) == 1 else None
+
+    def refuse(self, number, errors):
+        self.outcome.counts["refused"] += 1
+        self.outcome.row_status[number] = "refused"
+        for error in errors:
+            self.outcome.add_error(error)
+
+    def prepare(self, creates, updates):
+        """Run the models' cross-record rules (prepare_write) on every record before writing."""
+        ready_creates, ready_updates = [], []
+        for number, record in creates:
+            if self.check(number, record):
+                ready_creates.append((number, record))
+        if updates:
+            instances = self.spec.model._base_manager.in_bulk([pk for _n, pk, _c in updates])
+            for number, pk, changed in updates:
+                record = instances[pk]
+                for attname, value in changed.items():
+                    setattr(record, attname, value)
+                record.import_row = number
+                if self.check(number, record):
+                    ready_updates.append((number, record, changed))
+        return ready_creates, ready_updates
+
+    def check(self, number, record) -> bool:
+        try:
+            record.prepare_write()
+        except ValidationError as error:
+            self.refuse(number, self.validation_errors(number, record, error))
+            return False
+        except Exception as error:  # a rule that could not even be evaluated (a missing parent …)
+            self.refuse(number, [RowError(number, "", "", f"refused by the model's rules: {error}")])
+            return False
+        return True
+
+    def validation_errors(self, number, record, error: ValidationError) -> list[RowError]:
+        result = []
+        columns = {plan.name: plan.column for plan in self.plan.fields.values()}
+        for name, messages in (error.message_dict.items() if hasattr(error, "error_dict") else
+                               [("", error.messages)]):
+            column = columns.get(name, "" if name == "__all__" else name)
+            value = getattr(record, name, "") if name and name != "__all__" else ""
+            for message in messages:
+                result.append(RowError(number, column, "" if value is None else _short(str(value)), message))
+        return result
+
+    def write(self, creates, updates):
+        """One chunk, under a savepoint: a database refusal is diagnosed row by row."""
+        try:
+            with transaction.atomic():
+                if creates:
+                    fastwrite.create(self.spec.model, [record for _n, record in creates], batch=self.batch)
+                if updates:
+                    fields = sorted({self.field_name(a) for _n, _r, changed in updates for a in changed} | {"import_row"})
+                    self.spec.model.objects.bulk_update([record for _n, record, _c in updates], fields,
+                                                        batch_size=500)
+        except (IntegrityError, DatabaseError, ValidationError) as error:
+            self.writing = False
+            self.diagnose(creates, updates, error)
+            return
+        for status, items in ((WriteStatus.CREATED, creates), (WriteStatus.UPDATED, updates)):
+            self.outcome.counts[status] += len(items)
+            for number, record, *_ in items:
+                self.outcome.row_status[number] = status.value
+                self.note_touched(record)
+        if self.self_referencing or self.spec.model._meta.label in {
+                "events.Location", "events.LocationAlias", "events.Actor", "events.ActorAlias", "sources.Source",
+                "sources.SourceAlias", "events.EquipmentType", "events.EquipmentTypeAlias", "sources.Document",
+                "events.Event", "events.Claim", "sources.Excerpt"}:
+            self.resolver.forget()  # what later rows refer to may have been created just now
+
+    def field_name(self, attname):
+        return next(f.name for f in self.spec.model._meta.fields if f.attname == attname)
+
+    def validate(self, creates, updates) -> bool:
+        """The model's constraints, checked record by record (slow: only for refused files)."""
+        found = False
+        for number, record, *_ in [*creates, *updates]:
+            try:
+                record.validate_constraints()
+            except ValidationError as problem:
+                found = True
+                self.refuse(number, self.validation_errors(number, record, problem))
+        return found
+
+    def diagnose(self, creates, updates, error):
+        if not self.validate(creates, updates):
+            first = (creates or updates)[0][0]
+            last = (creates or updates)[-1][0]
+            self.outcome.add_error(RowError(first, "", "", f"the database refused rows {first}–{last}: {error}"))
+            self.outcome.counts["refused"] += len(creates) + len(updates)
+
+    def note_touched(self, record):
+        label = self.spec.model._meta.label
+        if label == "events.Claim":
+            self.touched_events.update({record.event_id, getattr(record, "_loaded_event_id", None)})
+        elif label == "events.CasualtyFigure":
+            self.touched_claims.add(record.claim_id)
+
+    def after_write(self):
+        """What save() signals would have done for bulk writes: consensus figures, the place index."""
+        from events import consensus
+        from events.places import invalidate_place_index
+
+        if self.touched_claims:
+            consensus.recompute_for_claims(self.touched_claims)
+        if self.touched_events:
+            consensus.recompute(self.touched_events)
+        invalidate_place_index()
+
+
+# --- public entry points ----------------------------------------------------------------------------
+
+
+def import_file(source, model, *, user, file_name: str = "", encoding: str | None = None,
+                delimiter: str | None = None, dayfirst: bool = False, dry_run: bool = False,
+                progress: Callable[[int], None] | None = None, chunk_size: int = CHUNK_SIZE) -> Outcome:
+    """Apply a CSV/XLSX file of `model` rows (a path or a binary file object), all or nothing.
+
+    `model`: a model, its name or label (see conflictdb.csvio.columns.spec_for). Returns an
+    Outcome with the batch (None for a dry run), counts and every row error. Needs
+    sources.import_data; the model's add and change permissions apply too.
+    """
+    spec = c.spec_for(model)
+    handle = open(source, "rb") if isinstance(source, (str, Path)) else source
+    try:
+        file_name = file_name or os.path.basename(str(getattr(handle, "name", source)))
+        return run_import(handle, layout=spec.name, user=user, file_name=file_name, dry_run=dry_run,
+                          options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst},
+                          apply=lambda table, batch, outcome: _Importer(
+                              spec, table, user=user, batch=batch, dayfirst=dayfirst, dry_run=dry_run,
+                              outcome=outcome, progress=progress, chunk_size=chunk_size).run(),
+                          permissions=_model_permissions(spec.model))
+    finally:
+        if handle is not source:
+            handle.close()
+
+
+def _model_permissions(model) -> list[str]:
+    opts = model._meta
+    return [f"{opts.app_label}.add_{opts.model_name}", f"{opts.app_label}.change_{opts.model_name}"]
+
+
+def check_permission(user, permissions=()) -> str | None:
+    """Why this user may not import (None when they may)."""
+    if user is None or not user.is_active:
+        return "An import needs an active user account."
+    if not user.has_perm(protection.IMPORT_DATA):
+        return "Only data managers may import files (permission sources.import_data)."
+    missing = [name for name in permissions if not user.has_perm(name)]
+    if missing:
+        return f"You may not add or change these records (missing {', '.join(missing)})."
+    return None
+
+
+def run_import(handle, *, layout: str, user, file_name: str, apply, options: dict, dry_run: bool = False,
+               permissions=()) -> Outcome:
+    """The batch around any layout: hash, permission, transaction, record of the outcome.
+
+    `apply(table, batch, outcome)` reads the table's rows and writes through the provenance context
+    opened here; it records every error on the outcome. Used by the model importer and by the
+    UCDP GED and Oryx layouts.
+    """
+    from sources.models import ImportBatch
+
+    refusal = check_permission(user, permissions)
+    if refusal:
+        raise PermissionError(refusal)
+    digest = hashlib.sha256()
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    handle.seek(0)
+    outcome = Outcome(batch=None, dry_run=dry_run)
+    stored_options = {key: value for key, value in options.items() if value not in (None, False, "")}
+    batch = None
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(file_name=file_name[:500], sha256=digest.hexdigest(), layout=layout,
+                                           options=stored_options, user=user)
+        try:
+            table = open_table(handle, file_name=file_name, encoding=options.get("encoding"),
+                               delimiter=options.get("delimiter"))
+            with acting(user=user, channel=Channel.IMPORT, batch=batch, row=None,
+                        reason=f"import batch #{batch.pk} ({file_name})"):
+                apply(table, batch, outcome)
+        except FileProblem as problem:
+            outcome.add_error(RowError(0, "", "", str(problem)))
+        if outcome.refused or dry_run:
+            transaction.set_rollback(True)
+        else:
+            _finish(batch, outcome, ImportBatch.Status.APPLIED)
+    if dry_run:
+        return outcome
+    if outcome.refused:  # on record although the rows were not applied
+        batch = ImportBatch.objects.create(file_name=file_name[:500], sha256=digest.hexdigest(), layout=layout,
+                                           options=stored_options, user=user)
+        _finish(batch, outcome, ImportBatch.Status.REFUSED)
+    outcome.batch = batch
+    return outcome
+
+
+def _finish(batch, outcome: Outcome, status):
+    batch.status = status
+    batch.finished_at = timezone.now()
+    batch.created_count = outcome.counts[WriteStatus.CREATED]
+    batch.updated_count = outcome.counts[WriteStatus.UPDATED]
+    batch.unchanged_count = outcome.counts[WriteStatus.UNCHANGED]
+    batch.refused_count = outcome.counts["refused"] or (outcome.rows if outcome.refused else 0)
+    batch.error_report = [error.as_dict() for error in outcome.errors]
+    if outcome.error_count > len(outcome.errors):
+        batch.error_report.append({"row": 0, "column": "", "value": "",
+                                   "reason": f"{outcome.error_count - len(outcome.errors)} more errors not kept"})
+    if outcome.refused:  # nothing was written, so nothing was created, updated or left unchanged
+        batch.created_count = batch.updated_count = batch.unchanged_count = 0
+    batch.save()

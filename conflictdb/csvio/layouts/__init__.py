@@ -1,0 +1,105 @@
+"""Dataset layouts other monitors publish, imported row by row into our records.
+
+A layout row becomes several records (a UCDP GED row: an event, its place, its actors, a claim
+and its casualty figures). Each row is written under its own savepoint with the batch and row
+number in the provenance context, through conflictdb.services.upsert (idempotent: stable external
+ids), so a re-import changes nothing. Errors are collected for every row; any error rolls the
+whole file back (conflictdb.csvio.importing.run_import).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from conflictdb.csvio.importing import RowError, run_import
+from conflictdb.csvio.values import CellError
+from conflictdb.provenance import acting
+from conflictdb.services import WriteStatus
+
+
+class RowFailure(Exception):
+    """One or more errors of a layout row: a list of (column, value, reason)."""
+
+    def __init__(self, problems):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def cell_error(column, value, problem):
+    return RowFailure([(column, value, str(problem))])
+
+
+class RowWriter:
+    """Runs a layout's rows: savepoint per row, provenance row number, statuses and errors."""
+
+    def __init__(self, outcome, progress=None, every=500):
+        self.outcome, self.progress, self.every = outcome, progress, every
+        self.statuses: list[WriteStatus] = []
+
+    def note(self, status: WriteStatus):
+        """Record the status of one record written for the current row."""
+        self.statuses.append(status)
+        return status
+
+    def run(self, number, write):
+        self.outcome.rows += 1
+        self.statuses = []
+        try:
+            with acting(row=number), transaction.atomic():
+                write()
+        except RowFailure as failure:
+            self._refuse(number, failure.problems)
+        except CellError as error:
+            self._refuse(number, [("", "", str(error))])
+        except ValidationError as error:
+            problems = []
+            for name, messages in (error.message_dict.items() if hasattr(error, "error_dict")
+                                   else [("", error.messages)]):
+                problems += [("" if name == "__all__" else name, "", message) for message in messages]
+            self._refuse(number, problems)
+        else:
+            if WriteStatus.CREATED in self.statuses[:1]:
+                status = WriteStatus.CREATED
+            elif any(s != WriteStatus.UNCHANGED for s in self.statuses):
+                status = WriteStatus.UPDATED
+            else:
+                status = WriteStatus.UNCHANGED
+            self.outcome.counts[status] += 1
+            self.outcome.row_status[number] = status.value
+        if self.progress and self.outcome.rows % self.every == 0:
+            self.progress(self.outcome.rows)
+
+    def _refuse(self, number, problems):
+        self.outcome.counts["refused"] += 1
+        self.outcome.row_status[number] = "refused"
+        for column, value, reason in problems:
+            self.outcome.add_error(RowError(number, column, str(value)[:300], reason))
+
+
+def check_header(header, required, outcome) -> bool:
+    missing = [name for name in required if name not in header]
+    if missing:
+        outcome.add_error(RowError(1, ", ".join(missing), "", "required column(s) missing: this is not the "
+                                                              "expected layout"))
+    return not missing
+
+
+def _layouts():
+    from conflictdb.csvio.layouts import oryx, ucdp_ged
+
+    return {"ucdp-ged": ucdp_ged.apply, "oryx": oryx.apply}
+
+
+LAYOUTS = ("ucdp-ged", "oryx")
+
+
+def import_layout(handle, layout, *, user, file_name="", encoding=None, delimiter=None, dayfirst=False,
+                  dry_run=False, progress=None):
+    """Apply a file in a dataset layout all or nothing; returns the Outcome (see importing)."""
+    apply = _layouts()[layout]
+    return run_import(handle, layout=layout, user=user, file_name=file_name or str(getattr(handle, "name", "")),
+                      options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst}, dry_run=dry_run,
+                      apply=lambda table, batch, outcome: apply(table, outcome, user=user, dayfirst=dayfirst,
+                                                                progress=progress),
+                      permissions=("events.add_event", "events.add_claim", "events.add_casualtyfigure"))

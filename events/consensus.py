@@ -1,0 +1,347 @@
+"""Corroboration, conflicts and consensus figures: the one home of how claims about the same
+event are weighed against each other. The methodology page (docs/methodology.md) explains
+these rules for researchers; keep the two in step.
+
+Independence. Two claims are *not* independent when they rest on the same original document
+(a translation, republication, summary or excerpt is followed back through `derived_from` to
+its original) or relay the same claimant (two outlets quoting one monitor are one source).
+Claims linked by either relation, directly or through others, form one *source group*;
+independent sources = the number of groups.
+
+Comparable figures. Casualty figures compare when they share party (affiliation), category,
+subgroup and outcome; equipment losses when they share equipment type and status; territorial
+changes when they share place and kind. Two figures *agree* when their ranges overlap
+([low, high], an open-ended figure reaching to infinity); a figure without a number agrees
+with nothing and contradicts nothing.
+
+Corroboration. A claim may be marked corroborated when, counting itself, at least two
+independent source groups state an agreeing figure for one of its figures (same event).
+
+Consensus (per event and casualty-figure key), recomputed whenever a claim, figure, document
+or source that feeds it is saved:
+- used: claims of the event that assert the figure, unless retracted or marked false, graded
+  credibility 5 (improbable) or their claimant is graded E (unreliable) — each excluded claim is
+  listed with its reason;
+- low  = the lowest low among used figures with a number;
+- high = the highest high, and unknown (null) when any used figure is open-ended;
+- best = the figure of the best-graded used claim (reliability A→D, then F; credibility 1→4,
+  then 6; verified before corroborated before unverified before disputed; exact before range
+  before bounded; earliest recorded first): exact → the number, range → its midpoint rounded
+  down, "about" / "at least" / "more than" → its low; words alone ("dozens") → unknown;
+- conflicting when the used figures' ranges do not all overlap (some low above another's high).
+Unknown stays unknown: with no number among the used figures low, best and high are null.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from conflictdb.models import VerificationStatus as S
+from events.vocabularies import Qualifier
+
+EXCLUDED_STATUSES = {S.RETRACTED: "retracted", S.FALSE: "marked false"}
+RELIABILITY_RANK = {grade: rank for rank, grade in enumerate("ABCDFE")}
+CREDIBILITY_RANK = {grade: rank for rank, grade in enumerate((1, 2, 3, 4, 6, 5))}
+STATUS_RANK = {S.VERIFIED: 0, S.CORROBORATED: 1, S.UNVERIFIED: 2, S.DISPUTED: 3}
+PRECISION_RANK = {Qualifier.EXACT: 0, Qualifier.RANGE: 1, Qualifier.ABOUT: 2}
+
+
+# --- independence -------------------------------------------------------------------------------
+
+def original_documents(document_ids) -> dict[int, int]:
+    """document id → the id of the original it derives from (itself when it is an original)."""
+    from sources.models import Document
+
+    parent, todo = {}, set(document_ids)
+    while todo:
+        rows = Document.objects.filter(pk__in=todo).values_list("pk", "derived_from_id")
+        parent.update(rows)
+        todo = {p for _, p in rows if p is not None and p not in parent}
+    roots = {}
+    for doc in document_ids:
+        seen, current = set(), doc
+        while parent.get(current) is not None and current not in seen:
+            seen.add(current)
+            current = parent[current]
+        roots[doc] = current
+    return roots
+
+
+class _Groups:
+    """Union-find over claims: same original document or same claimant → one source group."""
+
+    def __init__(self, claims, roots):
+        self.parent = {c.pk: c.pk for c in claims}
+        self.why = {}
+        by_root, by_claimant = {}, {}
+        for claim in claims:
+            root = roots[claim.document_id]
+            if root in by_root:
+                first = by_root[root]
+                if claim.document_id == first.document_id:
+                    why = f"claim #{claim.pk} comes from the same document as claim #{first.pk}"
+                else:
+                    why = (f"claim #{claim.pk}'s document and claim #{first.pk}'s derive from one original "
+                           f"(a translation, republication, summary or excerpt)")
+                self._join(first.pk, claim.pk, why)
+            else:
+                by_root[root] = claim
+            if claim.claimant_id in by_claimant:
+                first = by_claimant[claim.claimant_id]
+                self._join(first.pk, claim.pk, f"claim #{claim.pk} relays the same claimant as claim #{first.pk}")
+            else:
+                by_claimant[claim.claimant_id] = claim
+
+    def find(self, pk):
+        while self.parent[pk] != pk:
+            self.parent[pk] = self.parent[self.parent[pk]]
+            pk = self.parent[pk]
+        return pk
+
+    def _join(self, a, b, why):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+        self.why.setdefault(b, why)
+
+    def count(self, pks) -> int:
+        return len({self.find(pk) for pk in pks})
+
+
+# --- comparable facts ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fact:
+    claim_id: int
+    kind: str
+    key: tuple
+    low: int | None
+    high: int | None  # None with a low: open-ended
+    qualifier: str
+    figure_id: int
+
+    @property
+    def has_number(self):
+        return self.low is not None or self.high is not None
+
+    def agrees_with(self, other) -> bool:
+        if not (self.has_number and other.has_number):
+            return False
+        lo1, hi1 = self.low or 0, self.high if self.high is not None else float("inf")
+        lo2, hi2 = other.low or 0, other.high if other.high is not None else float("inf")
+        return lo1 <= hi2 and lo2 <= hi1
+
+
+def _facts(claim_ids):
+    from events.models import CasualtyFigure, EquipmentLoss, TerritorialChange
+
+    facts = defaultdict(list)
+    for row in CasualtyFigure.objects.filter(claim_id__in=claim_ids).values_list(
+            "claim_id", "affiliation_id", "category", "subgroup", "outcome", "low", "high", "qualifier", "pk"):
+        claim, aff, cat, sub, out, low, high, qual, pk = row
+        facts[claim].append(Fact(claim, "casualties", (aff, cat, sub or "", out), low, high, qual, pk))
+    for claim, etype, status, low, high, qual, pk in EquipmentLoss.objects.filter(claim_id__in=claim_ids).values_list(
+            "claim_id", "equipment_type_id", "status", "low", "high", "qualifier", "pk"):
+        facts[claim].append(Fact(claim, "equipment", (etype, status), low, high, qual, pk))
+    for claim, place, kind, pk in TerritorialChange.objects.filter(claim_id__in=claim_ids).values_list(
+            "claim_id", "place_id", "kind", "pk"):
+        facts[claim].append(Fact(claim, "territory", (place, kind), 1, 1, Qualifier.EXACT, pk))
+    return facts
+
+
+def _event_claims(event_id):
+    from events.models import Claim
+
+    return list(Claim.objects.filter(event_id=event_id).select_related("claimant").only(
+        "pk", "event_id", "document_id", "claimant_id", "claimant__reliability", "credibility", "stance",
+        "verification_status"))
+
+
+# --- corroboration ------------------------------------------------------------------------------
+
+@dataclass
+class Corroboration:
+    claim_id: int
+    supporting: list = field(default_factory=list)  # claim ids stating an agreeing figure
+    independent_sources: int = 0
+    not_independent: list = field(default_factory=list)  # reasons, for the verifier
+    refusal: str | None = None
+
+    def as_dict(self):
+        return {"claim": self.claim_id, "supporting_claims": self.supporting,
+                "independent_sources": self.independent_sources, "not_independent": self.not_independent,
+                "can_be_corroborated": self.refusal is None, "reason": self.refusal or ""}
+
+
+def corroboration(claim) -> Corroboration:
+    """Which other claims of the same event agree with this one, and how many are independent."""
+    result = Corroboration(claim.pk)
+    if claim.event_id is None:
+        result.refusal = "it is not attached to an event, so there is nothing to compare it with."
+        return result
+    claims = [c for c in _event_claims(claim.event_id)
+              if c.pk == claim.pk or (c.verification_status not in EXCLUDED_STATUSES and c.stance == "asserts")]
+    facts = _facts([c.pk for c in claims])
+    own = [f for f in facts.get(claim.pk, []) if f.has_number]
+    if not own:
+        result.refusal = ("it states no figure to compare (a casualty figure or equipment loss with a number, "
+                          "or a territorial change).")
+        return result
+    supporting = sorted({other.claim_id for mine in own for others in facts.values() for other in others
+                         if other.claim_id != claim.pk and other.kind == mine.kind and other.key == mine.key
+                         and other.agrees_with(mine)})
+    result.supporting = supporting
+    considered = [c for c in claims if c.pk == claim.pk or c.pk in supporting]
+    groups = _Groups(considered, original_documents({c.document_id for c in considered}))
+    result.independent_sources = groups.count([claim.pk, *supporting])
+    result.not_independent = [groups.why[pk] for pk in [claim.pk, *supporting] if pk in groups.why]
+    if result.independent_sources < 2:
+        why = "; ".join(result.not_independent)
+        result.refusal = (
+            f"corroboration needs agreeing figures from two independent sources, and it has "
+            f"{result.independent_sources}" + (f" ({why})" if why else "") + "."
+        )
+    return result
+
+
+# --- consensus ----------------------------------------------------------------------------------
+
+def _best_value(fact):
+    if fact.qualifier == Qualifier.EXACT:
+        return fact.low
+    if fact.qualifier == Qualifier.RANGE and fact.low is not None and fact.high is not None:
+        return (fact.low + fact.high) // 2
+    if fact.qualifier in (Qualifier.ABOUT, Qualifier.AT_LEAST, Qualifier.MORE_THAN):
+        return fact.low
+    return None
+
+
+def _exclusion(claim):
+    if claim.verification_status in EXCLUDED_STATUSES:
+        return f"the claim is {EXCLUDED_STATUSES[claim.verification_status]}"
+    if claim.stance != "asserts":
+        return "the claim denies it"
+    if claim.credibility == 5:
+        return "credibility 5 (improbable)"
+    if claim.claimant.reliability == "E":
+        return "the claimant is graded E (unreliable)"
+    return None
+
+
+def _rank(claim, fact):
+    return (RELIABILITY_RANK.get(claim.claimant.reliability, 9), CREDIBILITY_RANK.get(claim.credibility, 9),
+            STATUS_RANK.get(claim.verification_status, 9), PRECISION_RANK.get(fact.qualifier, 3), claim.pk)
+
+
+def compute(event_id) -> list[dict]:
+    """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
+    claims = _event_claims(event_id)
+    by_id = {c.pk: c for c in claims}
+    facts = _facts(list(by_id))
+    groups = _Groups(claims, original_documents({c.document_id for c in claims}))
+    keyed = defaultdict(list)
+    for claim_facts in facts.values():
+        for fact in claim_facts:
+            if fact.kind == "casualties":
+                keyed[fact.key].append(fact)
+    rows = []
+    for (affiliation, category, subgroup, outcome), key_facts in sorted(keyed.items(), key=lambda kv: str(kv[0])):
+        basis, used = [], []
+        for fact in sorted(key_facts, key=lambda f: f.claim_id):
+            claim = by_id[fact.claim_id]
+            excluded = _exclusion(claim)
+            entry = {"claim": claim.pk, "figure": fact.figure_id, "grade": f"{claim.claimant.reliability}{claim.credibility}",
+                     "low": fact.low, "high": fact.high, "qualifier": fact.qualifier, "used": excluded is None,
+                     "reason": excluded or ("no number stated" if not fact.has_number else "used")}
+            if excluded is None and fact.has_number:
+                used.append(fact)
+            basis.append(entry)
+        low = min((f.low for f in used if f.low is not None), default=None)
+        open_ended = any(f.high is None for f in used)
+        high = None if open_ended or not used else max(f.high for f in used)
+        ranked = sorted((f for f in used if _best_value(f) is not None), key=lambda f: _rank(by_id[f.claim_id], f))
+        best = _best_value(ranked[0]) if ranked else None
+        max_low = max((f.low or 0 for f in used), default=0)
+        min_high = min((f.high for f in used if f.high is not None), default=None)
+        conflicting = min_high is not None and max_low > min_high
+        for entry in basis:
+            if ranked and entry["figure"] == ranked[0].figure_id:
+                entry["reason"] = "used; best: the best-graded claim"
+            if conflicting and entry["used"] and entry["low"] is not None:
+                fact = next(f for f in used if f.figure_id == entry["figure"])
+                entry["conflict"] = any(not fact.agrees_with(other) for other in used)
+        used_claims = {f.claim_id for f in used}
+        rows.append(dict(event_id=event_id, affiliation_id=affiliation, category=category, subgroup=subgroup,
+                         outcome=outcome, low=low, best=best, high=high, claims_used=len(used_claims),
+                         independent_sources=groups.count(used_claims), conflicting=conflicting, basis=basis))
+    return rows
+
+
+def recompute(event_ids):
+    """Rewrite the consensus rows of these events (called on every relevant save)."""
+    from events.models import ConsensusFigure
+
+    event_ids = {pk for pk in event_ids if pk is not None}
+    if not event_ids:
+        return
+    with transaction.atomic():
+        ConsensusFigure.objects.filter(event_id__in=event_ids).delete()
+        ConsensusFigure.objects.bulk_create(
+            [ConsensusFigure(**row) for event_id in sorted(event_ids) for row in compute(event_id)])
+
+
+def recompute_for_claims(claim_ids):
+    from events.models import Claim
+
+    recompute(set(Claim.objects.filter(pk__in=claim_ids).values_list("event_id", flat=True)))
+
+
+def conflicting_claim_ids() -> set[int]:
+    """Claims whose figure conflicts with another credible claim's (the verifiers' worklist)."""
+    from events.models import ConsensusFigure
+
+    ids = set()
+    for basis in ConsensusFigure.objects.filter(conflicting=True).values_list("basis", flat=True):
+        ids.update(entry["claim"] for entry in basis if entry.get("conflict"))
+    return ids
+
+
+# --- keeping consensus current --------------------------------------------------------------------
+
+def _claim_saved(sender, instance, **kwargs):
+    recompute({instance.event_id, getattr(instance, "_loaded_event_id", None)})
+    instance._loaded_event_id = instance.event_id
+
+
+def _figure_saved(sender, instance, **kwargs):
+    from events.models import Claim
+
+    recompute(set(Claim.objects.filter(pk=instance.claim_id).values_list("event_id", flat=True)))
+
+
+def _document_saved(sender, instance, created, **kwargs):
+    from events.models import Claim
+
+    if not created:  # a new document has no claims yet; a changed one may have changed its origin
+        recompute(set(Claim.objects.filter(document__in=[instance.pk, *instance.derivatives.values_list("pk", flat=True)])
+                      .exclude(event=None).values_list("event_id", flat=True)))
+
+
+def _source_saved(sender, instance, created, **kwargs):
+    from events.models import Claim
+
+    if not created and getattr(instance, "_regrading", False):  # only regrade() changes a reliability
+        recompute(set(Claim.objects.filter(claimant=instance).exclude(event=None).values_list("event_id", flat=True)))
+
+
+def connect():
+    from django.db.models.signals import post_save
+
+    from events.models import CasualtyFigure, Claim
+    from sources.models import Document, Source
+
+    post_save.connect(_claim_saved, sender=Claim, dispatch_uid="consensus-claim")
+    post_save.connect(_figure_saved, sender=CasualtyFigure, dispatch_uid="consensus-figure")
+    post_save.connect(_document_saved, sender=Document, dispatch_uid="consensus-document")
+    post_save.connect(_source_saved, sender=Source, dispatch_uid="consensus-source")

@@ -1,0 +1,574 @@
+/* The editor's desk: select a passage, describe the claim, save; no page reload between claims.
+ *
+ * Offsets: the text container holds only plain text nodes of the raw document text (no
+ * markup of its own, no whitespace added), so a DOM Range from the container's start to a
+ * selection boundary, stringified, has exactly as many characters as the raw text before that
+ * boundary. That holds for right-to-left text too: the DOM keeps logical order, only the display
+ * is mirrored. innerText is never used (it depends on layout and folds whitespace).
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("desk-config").textContent);
+  const rawText = config.document.text;
+  const textRoot = document.getElementById("desk-text");
+  const form = document.getElementById("desk-form");
+  const quoteBox = document.getElementById("desk-quote");
+  const namesBox = document.getElementById("desk-names");
+  const sectionsBox = document.getElementById("desk-sections");
+  const statusBox = document.getElementById("desk-status");
+  const errorBox = document.getElementById("desk-error");
+  const field = (id) => document.getElementById(id);
+
+  let quotes = [];
+  let appendNextPassage = false;
+  let lastPicker = null;
+  let activeRow = null; // the row of what statements the editor is filling now
+  let highlights = config.highlights;
+  const lastRows = {}; // per kind, the values of the last row saved: a new claim's first row starts from them
+
+  // --- the text and its highlights -----------------------------------------------------------
+
+  function renderText() {
+    const bounds = new Set([0, rawText.length]);
+    highlights.forEach((h) => { bounds.add(h.start); bounds.add(h.end); });
+    quotes.forEach((q) => { bounds.add(q.start); bounds.add(q.end); });
+    const points = [...bounds].sort((a, b) => a - b);
+    const fragment = document.createDocumentFragment();
+    for (let i = 0; i < points.length - 1; i++) {
+      const start = points[i], end = points[i + 1];
+      const covering = highlights.filter((h) => h.start <= start && h.end >= end);
+      const selected = quotes.some((q) => q.start <= start && q.end >= end);
+      const piece = document.createTextNode(rawText.slice(start, end));
+      if (!covering.length && !selected) { fragment.appendChild(piece); continue; }
+      const claims = covering.flatMap((h) => h.claims);
+      const element = document.createElement(claims.length ? "a" : "span");
+      if (claims.length) {
+        element.href = claims[0].url;
+        element.className = "desk-hl";
+        element.title = claims.map((c) => c.label).join("\n");
+        element.dataset.claims = claims.map((c) => c.id).join(" ");
+        element.draggable = false; // dragging across a highlight selects text, it does not drag the link
+      }
+      if (selected) element.classList.add("desk-selected");
+      element.appendChild(piece);
+      fragment.appendChild(element);
+    }
+    textRoot.replaceChildren(fragment);
+  }
+
+  function offsetOf(node, offset) {
+    if (!textRoot.contains(node)) {
+      const position = textRoot.compareDocumentPosition(node);
+      return position & Node.DOCUMENT_POSITION_PRECEDING ? 0 : rawText.length;
+    }
+    const range = document.createRange();
+    range.setStart(textRoot, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  function selectedPassage() {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return null;
+    const range = selection.getRangeAt(0);
+    if (!range.intersectsNode(textRoot)) return null;
+    let start = offsetOf(range.startContainer, range.startOffset);
+    let end = offsetOf(range.endContainer, range.endOffset);
+    if (start > end) [start, end] = [end, start];
+    while (start < end && /\s/.test(rawText[start])) start++;
+    while (end > start && /\s/.test(rawText[end - 1])) end--;
+    return end > start ? { start, end, text: rawText.slice(start, end) } : null;
+  }
+
+  function takeSelection() {
+    const passage = selectedPassage();
+    if (!passage) return;
+    quotes = appendNextPassage ? [...quotes, passage] : [passage];
+    appendNextPassage = false;
+    window.getSelection().removeAllRanges();
+    showQuotes();
+    renderText();
+    loadNames();
+  }
+
+  function showQuotes() {
+    quoteBox.replaceChildren();
+    if (!quotes.length) { quoteBox.textContent = "No passage selected."; return; }
+    quotes.forEach((q) => {
+      const line = document.createElement("p");
+      line.textContent = q.text;
+      line.dataset.start = q.start;
+      line.dataset.end = q.end;
+      quoteBox.appendChild(line);
+    });
+    const more = document.createElement("button");
+    more.type = "button";
+    more.className = "button desk-more";
+    more.textContent = "+ Another passage";
+    more.addEventListener("click", () => { appendNextPassage = true; more.textContent = "Select it in the text…"; });
+    quoteBox.appendChild(more);
+  }
+
+  textRoot.addEventListener("mouseup", () => setTimeout(takeSelection, 0));
+  // A drag that starts and ends inside one highlight is a selection, not a click on its link.
+  textRoot.addEventListener("click", (event) => {
+    if (event.target.closest("a.desk-hl") && !window.getSelection().isCollapsed) event.preventDefault();
+  });
+  textRoot.addEventListener("keyup", (event) => { if (event.shiftKey) takeSelection(); });
+
+  // --- names found in the passage: one click puts them in the last name field used -------------
+
+  async function loadNames() {
+    namesBox.replaceChildren();
+    if (!quotes.length) return;
+    namesBox.dataset.state = "loading";
+    const last = quotes[quotes.length - 1];
+    const response = await fetch(`${config.urls.passage}?start=${last.start}&end=${last.end}`,
+      { credentials: "same-origin" });
+    if (!response.ok) { namesBox.dataset.state = "ready"; return; }
+    const names = await response.json();
+    const groups = [["places", "Places"], ["actors", "Actors"], ["equipment_types", "Equipment"]];
+    groups.forEach(([kind, title]) => {
+      if (!names[kind] || !names[kind].length) return;
+      const group = document.createElement("div");
+      group.className = "desk-name-group";
+      group.dataset.kind = kind;
+      const label = document.createElement("span");
+      label.textContent = `${title}:`;
+      group.appendChild(label);
+      names[kind].forEach((item) => group.appendChild(chip(item, item.spelling === item.name
+        ? item.name : `${item.spelling} → ${item.name}`, [item], kind)));
+      if (kind === "places" && names[kind].length > 1) {
+        group.appendChild(chip(null, "all places", names[kind], kind));
+      }
+      namesBox.appendChild(group);
+    });
+    namesBox.dataset.state = "ready";
+  }
+
+  /* Where a name chip goes: the name field last used if it takes this kind of name, else the
+     matching field of the row being filled (places and equipment types have one per row). */
+  const CHIP_FIELDS = { places: ["place", "places"], actors: ["actor"], equipment_types: ["equipment_type"] };
+  function chipTarget(kind) {
+    const fits = (input) => input && document.body.contains(input) && CHIP_FIELDS[kind].includes(input.dataset.autocomplete);
+    const row = activeRow && document.body.contains(activeRow) ? activeRow : null;
+    let target = fits(lastPicker) && (!row || row.contains(lastPicker)) ? lastPicker : null;
+    // A row has several actor fields: an actor goes only to the one focused.
+    if (!target && row && kind !== "actors") target = [...row.querySelectorAll("[data-autocomplete]")].find(fits) || null;
+    if (kind === "equipment_types" && (!target || target.value.trim())) {
+      // An equipment name fills the row's empty type, else starts the next equipment row.
+      return addRow("equipment_losses").querySelector("[data-field=equipment_type]");
+    }
+    return target;
+  }
+
+  function chip(item, text, items, kind) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "desk-chip";
+    button.textContent = text;
+    if (item) button.dataset.id = item.id;
+    button.addEventListener("mousedown", (event) => event.preventDefault()); // keep the field focused
+    button.addEventListener("click", () => {
+      const target = chipTarget(kind);
+      if (!target) return;
+      const multi = target.dataset.multi === "1";
+      if (multi && item && nameIn(target, item.name)) {
+        unpick(target, item.name); // a second click takes the name out again
+      } else {
+        items.forEach((entry) => { if (!multi || !nameIn(target, entry.name)) pick(target, { id: entry.id, text: entry.name }); });
+      }
+      target.focus();
+    });
+    return button;
+  }
+
+  // --- autocomplete on the admin's own endpoints (aliases and the place matcher included) --------
+
+  function picker(input) {
+    const kind = input.dataset.autocomplete;
+    const spec = config.autocomplete[kind === "places" ? "place" : kind];
+    const multi = input.dataset.multi === "1";
+    input.picked = input.picked || {};
+    const list = document.createElement("ul");
+    list.className = "desk-suggestions";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    input.after(list);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    let active = -1, pending = Promise.resolve(), timer = null;
+
+    const term = () => (multi ? input.value.split(",").pop() : input.value).trim();
+
+    function show(results) {
+      list.replaceChildren();
+      active = -1;
+      results.forEach((result, index) => {
+        const option = document.createElement("li");
+        option.setAttribute("role", "option");
+        option.textContent = result.text;
+        option.dataset.id = result.id;
+        option.addEventListener("mousedown", (event) => { event.preventDefault(); choose(index); });
+        list.appendChild(option);
+      });
+      list.hidden = !results.length;
+    }
+
+    function search() {
+      const words = term();
+      if (!words) { show([]); return Promise.resolve(); }
+      const params = new URLSearchParams({ term: words, ...spec });
+      pending = fetch(`${config.urls.autocomplete}?${params}`, { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.json() : { results: [] }))
+        .then((data) => { if (term() === words) show(data.results || []); })
+        .catch(() => show([]));
+      return pending;
+    }
+
+    function choose(index) {
+      const option = list.children[index];
+      if (!option) return;
+      pick(input, { id: option.dataset.id, text: option.textContent }, true);
+      show([]);
+    }
+
+    function highlight(index) {
+      [...list.children].forEach((option, i) => option.setAttribute("aria-selected", i === index));
+      active = index;
+    }
+
+    input.addEventListener("focus", () => { lastPicker = input; });
+    input.addEventListener("input", () => {
+      if (!multi) delete input.dataset.id;
+      clearTimeout(timer);
+      timer = setTimeout(search, 120);
+    });
+    input.addEventListener("blur", () => setTimeout(() => show([]), 150));
+    input.addEventListener("keydown", async (event) => {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (list.hidden) { await search(); }
+        const count = list.children.length;
+        if (count) highlight((active + (event.key === "ArrowDown" ? 1 : count - 1)) % count);
+      } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
+        event.preventDefault();
+        if (timer) { clearTimeout(timer); timer = null; await search(); }
+        await pending;
+        // Without an arrow choice: the option spelled exactly as typed, else the first (best) one.
+        const typed = term().toLowerCase();
+        const exact = [...list.children].findIndex((option) => option.textContent.toLowerCase() === typed);
+        choose(active >= 0 ? active : Math.max(exact, 0));
+      } else if (event.key === "Escape" && !list.hidden) {
+        event.stopPropagation();
+        show([]);
+      }
+    });
+  }
+
+  /* Put a chosen record in a name field: a single field takes it, a list field appends it. */
+  function pick(input, record, replaceTyped) {
+    if (input.dataset.multi === "1") {
+      const parts = input.value.split(",").map((part) => part.trim()).filter(Boolean);
+      if (replaceTyped && parts.length && !(parts[parts.length - 1] in input.picked)) parts.pop();
+      if (!parts.includes(record.text)) parts.push(record.text);
+      input.picked[record.text] = record.id;
+      input.value = parts.join(", ") + ", ";
+    } else {
+      input.value = record.text;
+      input.dataset.id = record.id;
+    }
+    input.dispatchEvent(new Event("change"));
+  }
+
+  const namesOf = (input) => input.value.split(",").map((part) => part.trim()).filter(Boolean);
+  const nameIn = (input, name) => namesOf(input).includes(name);
+  function unpick(input, name) {
+    const rest = namesOf(input).filter((part) => part !== name);
+    input.value = rest.length ? rest.join(", ") + ", " : "";
+  }
+
+  function reference(input) {
+    const text = input.value.trim();
+    return text ? { id: input.dataset.id ? Number(input.dataset.id) : null, text } : null;
+  }
+
+  function references(input) {
+    return input.value.split(",").map((part) => part.trim()).filter(Boolean)
+      .map((text) => ({ text, id: input.picked[text] ? Number(input.picked[text]) : null }));
+  }
+
+  // --- what the claim states: rows per kind ------------------------------------------------------
+
+  const choices = config.choices;
+  const SECTIONS = {
+    casualty_figures: {
+      title: "Casualty figures",
+      fields: [["affiliation", "Whose people", "actor"], ["category", "Category", choices.category],
+        ["subgroup", "Subgroup", choices.subgroup], ["outcome", "Outcome", choices.outcome],
+        ["quantity", "Number as written", "text"], ["perpetrator", "By", "actor"], ["place", "Place", "place"]],
+      fresh: ["quantity", "subgroup"],
+    },
+    equipment_losses: {
+      title: "Equipment",
+      fields: [["equipment_type", "Equipment type", "equipment_type"], ["quantity", "Number as written", "text"],
+        ["status", "Status", choices.equipment_status], ["owner", "Lost by", "actor"],
+        ["captor", "Captured by", "actor"], ["places", "Places (one row each)", "places"]],
+      fresh: ["equipment_type", "quantity"],
+    },
+    territorial_changes: {
+      title: "Territorial changes",
+      fields: [["places", "Places (one row each)", "places"], ["kind", "Change", choices.territory_kind],
+        ["gaining", "Gained by", "actor"], ["losing", "Lost by", "actor"]],
+      fresh: ["places"],
+    },
+    attacks: {
+      title: "Attacks",
+      fields: [["kind", "Kind", choices.attack_kind], ["perpetrator", "By", "actor"],
+        ["places", "Target places (one row each)", "places"], ["target", "Target", "text"],
+        ["weapon", "Weapon", "text"], ["quantity", "Number as written", "text"]],
+      fresh: ["places"],
+    },
+    displacements: {
+      title: "Displacement",
+      fields: [["quantity", "Number as written", "text"], ["unit", "Counted in", choices.displacement_unit],
+        ["origins", "From (places)", "places"], ["destinations", "To (places)", "places"]],
+      fresh: ["quantity", "origins", "destinations"],
+    },
+  };
+
+  function sectionBox(name) {
+    let box = sectionsBox.querySelector(`[data-section="${name}"]`);
+    if (!box) {
+      box = document.createElement("fieldset");
+      box.className = "desk-section";
+      box.dataset.section = name;
+      const legend = document.createElement("legend");
+      legend.textContent = SECTIONS[name].title;
+      box.appendChild(legend);
+      sectionsBox.appendChild(box);
+    }
+    return box;
+  }
+
+  function addRow(name) {
+    const spec = SECTIONS[name];
+    const box = sectionBox(name);
+    const previousRow = [...box.querySelectorAll(".desk-row")].pop();
+    const previous = previousRow ? null : lastRows[name];
+    const row = document.createElement("div");
+    row.className = "desk-row";
+    row.dataset.section = name;
+    let firstFresh = null;
+    spec.fields.forEach(([key, label, kind]) => {
+      const wrapper = document.createElement("label");
+      wrapper.className = "desk-cell";
+      const caption = document.createElement("span");
+      caption.textContent = label;
+      wrapper.appendChild(caption);
+      let input;
+      if (Array.isArray(kind)) {
+        input = document.createElement("select");
+        kind.forEach(([value, text]) => input.add(new Option(text, value)));
+      } else {
+        input = document.createElement("input");
+        if (kind !== "text") {
+          input.dataset.autocomplete = kind;
+          if (kind === "places") input.dataset.multi = "1";
+        }
+      }
+      input.name = key;
+      input.dataset.field = key;
+      wrapper.appendChild(input);
+      row.appendChild(wrapper);
+      if (input.dataset.autocomplete) picker(input);
+      // Carried from the row above (or the last row of the previous claim), except what usually differs.
+      const above = previousRow ? previousRow.querySelector(`[data-field="${key}"]`) : previous && previous[key];
+      if (above && !spec.fresh.includes(key)) {
+        input.value = above.value;
+        if (above.dataset && above.dataset.id) input.dataset.id = above.dataset.id;
+        if (above.id && !above.dataset) input.dataset.id = above.id;
+        if (above.picked) input.picked = { ...above.picked };
+      } else if (!firstFresh) {
+        firstFresh = input;
+      }
+    });
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "desk-remove";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove this ${spec.title.toLowerCase()} row`);
+    remove.addEventListener("click", () => { row.remove(); if (!box.querySelector(".desk-row")) box.remove(); });
+    row.appendChild(remove);
+    box.appendChild(row);
+    activeRow = row;
+    row.addEventListener("focusin", () => { activeRow = row; });
+    (firstFresh || row.querySelector("input, select")).focus();
+    return row;
+  }
+
+  form.querySelectorAll("[data-add]").forEach((button) => {
+    button.addEventListener("click", () => addRow(button.dataset.add));
+  });
+
+  // --- saving ----------------------------------------------------------------------------------
+
+  function payload() {
+    const data = {
+      quotes,
+      claimant: reference(field("desk-claimant")),
+      event: reference(field("desk-event")),
+      statement: field("desk-statement").value.trim() || quotes.map((q) => q.text).join(" … "),
+      date_start: field("desk-date-start").value,
+      date_end: field("desk-date-end").value,
+      credibility: field("desk-credibility").value,
+      stance: field("desk-stance").value,
+    };
+    Object.keys(SECTIONS).forEach((name) => {
+      data[name] = [...sectionsBox.querySelectorAll(`.desk-row[data-section="${name}"]`)].map((row, index) => {
+        const values = {};
+        row.querySelectorAll("[data-field]").forEach((input) => {
+          const key = input.dataset.field;
+          input.dataset.key = `${name}.${index}.${key}`;
+          if (input.dataset.multi === "1") values[key] = references(input);
+          else if (input.dataset.autocomplete) values[key] = reference(input);
+          else values[key] = input.value;
+        });
+        row.dataset.key = `${name}.${index}`;
+        return values;
+      });
+    });
+    return data;
+  }
+
+  function clearErrors() {
+    form.querySelectorAll(".desk-errorlist").forEach((element) => element.remove());
+    form.querySelectorAll(".desk-invalid").forEach((element) => element.classList.remove("desk-invalid"));
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  }
+
+  function showErrors(errors) {
+    const unplaced = [];
+    let first = null;
+    Object.entries(errors).forEach(([key, messages]) => {
+      const target = form.querySelector(`[data-key="${CSS.escape(key)}"]`);
+      if (!target) { unplaced.push(`${key}: ${messages.join(" ")}`); return; }
+      target.classList.add("desk-invalid");
+      target.setAttribute("aria-invalid", "true");
+      const list = document.createElement("ul");
+      list.className = "desk-errorlist errorlist";
+      messages.forEach((message) => {
+        const item = document.createElement("li");
+        item.textContent = message;
+        list.appendChild(item);
+      });
+      target.after(list);
+      first = first || target;
+    });
+    errorBox.textContent = "The claim was not saved: " + (unplaced.length ? unplaced.join(" ") : "see the marked fields.");
+    errorBox.hidden = false;
+    if (first && first.focus) first.focus();
+  }
+
+  let saving = false;
+  async function save() {
+    if (saving) return;
+    saving = true;
+    clearErrors();
+    statusBox.textContent = "Saving…";
+    try {
+      const response = await fetch(config.urls.claims, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json",
+          "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+        body: JSON.stringify(payload()),
+      });
+      const data = await response.json().catch(() => ({ errors: { claim: [`Server error ${response.status}.`] } }));
+      if (!response.ok) { statusBox.textContent = ""; showErrors(data.errors || {}); return; }
+      highlights = data.highlights;
+      rememberRows();
+      showRecent(data.defaults.recent || {});
+      clearPassage();
+      statusBox.replaceChildren();
+      const link = document.createElement("a");
+      link.href = data.claim.url;
+      link.textContent = data.claim.label;
+      statusBox.append("Saved ", link, ". Select the next passage.");
+    } finally {
+      saving = false;
+    }
+  }
+
+  function rememberRows() {
+    Object.keys(SECTIONS).forEach((name) => {
+      const row = [...sectionsBox.querySelectorAll(`.desk-row[data-section="${name}"]`)].pop();
+      if (!row) return;
+      lastRows[name] = {};
+      row.querySelectorAll("[data-field]").forEach((input) => {
+        lastRows[name][input.dataset.field] = { value: input.value, id: input.dataset.id, picked: input.picked };
+      });
+    });
+  }
+
+  /* Clear what belongs to one passage; claimant, event, dates and credibility carry over. */
+  function clearPassage() {
+    quotes = [];
+    appendNextPassage = false;
+    field("desk-statement").value = "";
+    sectionsBox.replaceChildren();
+    namesBox.replaceChildren();
+    clearErrors();
+    showQuotes();
+    renderText();
+  }
+
+  function applyDefaults(defaults) {
+    const setReference = (input, value) => {
+      input.value = value ? value.text : "";
+      if (value && value.id) input.dataset.id = value.id; else delete input.dataset.id;
+    };
+    setReference(field("desk-claimant"), defaults.claimant);
+    setReference(field("desk-event"), defaults.event);
+    field("desk-date-start").value = defaults.date_start || "";
+    field("desk-date-end").value = defaults.date_end || "";
+    field("desk-credibility").value = String(defaults.credibility);
+    showRecent(defaults.recent || {});
+  }
+
+  /* One-click buttons for the claimants and events already used on this document. */
+  function showRecent(recent) {
+    form.querySelectorAll(".desk-recent").forEach((box) => {
+      const input = field(box.dataset.for);
+      box.replaceChildren();
+      (recent[input.name] || []).forEach((record) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "desk-chip";
+        button.dataset.id = record.id;
+        button.textContent = record.text;
+        button.addEventListener("click", () => pick(input, record));
+        box.appendChild(button);
+      });
+    });
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
+  field("desk-clear").addEventListener("click", clearPassage);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save(); }
+    else if (event.key === "Escape") { clearPassage(); }
+  });
+
+  // --- start -----------------------------------------------------------------------------------
+
+  choices.credibility.forEach(([value, text]) => field("desk-credibility").add(new Option(text, value)));
+  choices.stance.forEach(([value, text]) => field("desk-stance").add(new Option(text, value)));
+  form.querySelectorAll("[data-autocomplete]").forEach(picker);
+  applyDefaults(config.defaults);
+  showQuotes();
+  renderText();
+  textRoot.dataset.ready = "1";
+})();
