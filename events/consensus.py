@@ -55,7 +55,9 @@ def original_documents(document_ids) -> dict[int, int]:
 
     parent, todo = {}, set(document_ids)
     while todo:
-        rows = Document.objects.filter(pk__in=todo).values_list("pk", "derived_from_id")
+        pending, rows = sorted(todo), []
+        for start in range(0, len(pending), 5000):  # under SQLite's variable limit
+            rows += Document.objects.filter(pk__in=pending[start : start + 5000]).values_list("pk", "derived_from_id")
         parent.update(rows)
         todo = {p for _, p in rows if p is not None and p not in parent}
     roots = {}
@@ -133,29 +135,33 @@ class Fact:
         return lo1 <= hi2 and lo2 <= hi1
 
 
-def _facts(claim_ids):
+def _facts(claim_ids=None, *, event_ids=None):
+    """Comparable facts by claim id, for the given claims or for every claim of the given events."""
     from events.models import CasualtyFigure, EquipmentLoss, TerritorialChange
 
+    scope = {"claim_id__in": claim_ids} if event_ids is None else {"claim__event_id__in": event_ids}
     facts = defaultdict(list)
-    for row in CasualtyFigure.objects.filter(claim_id__in=claim_ids).values_list(
+    for row in CasualtyFigure.objects.filter(**scope).values_list(
             "claim_id", "affiliation_id", "category", "subgroup", "outcome", "low", "high", "qualifier", "pk"):
         claim, aff, cat, sub, out, low, high, qual, pk = row
         facts[claim].append(Fact(claim, "casualties", (aff, cat, sub or "", out), low, high, qual, pk))
-    for claim, etype, status, low, high, qual, pk in EquipmentLoss.objects.filter(claim_id__in=claim_ids).values_list(
+    for claim, etype, status, low, high, qual, pk in EquipmentLoss.objects.filter(**scope).values_list(
             "claim_id", "equipment_type_id", "status", "low", "high", "qualifier", "pk"):
         facts[claim].append(Fact(claim, "equipment", (etype, status), low, high, qual, pk))
-    for claim, place, kind, pk in TerritorialChange.objects.filter(claim_id__in=claim_ids).values_list(
+    for claim, place, kind, pk in TerritorialChange.objects.filter(**scope).values_list(
             "claim_id", "place_id", "kind", "pk"):
         facts[claim].append(Fact(claim, "territory", (place, kind), 1, 1, Qualifier.EXACT, pk))
     return facts
 
 
+_CLAIM_FIELDS = ("pk", "event_id", "document_id", "claimant_id", "claimant__reliability", "credibility", "stance",
+                 "verification_status")
+
+
 def _event_claims(event_id):
     from events.models import Claim
 
-    return list(Claim.objects.filter(event_id=event_id).select_related("claimant").only(
-        "pk", "event_id", "document_id", "claimant_id", "claimant__reliability", "credibility", "stance",
-        "verification_status"))
+    return list(Claim.objects.filter(event_id=event_id).select_related("claimant").only(*_CLAIM_FIELDS))
 
 
 # --- corroboration ------------------------------------------------------------------------------
@@ -237,12 +243,16 @@ def _rank(claim, fact):
 def compute(event_id) -> list[dict]:
     """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
     claims = _event_claims(event_id)
+    return _rows(event_id, claims, _facts([c.pk for c in claims]),
+                 original_documents({c.document_id for c in claims}))
+
+
+def _rows(event_id, claims, facts, roots) -> list[dict]:
     by_id = {c.pk: c for c in claims}
-    facts = _facts(list(by_id))
-    groups = _Groups(claims, original_documents({c.document_id for c in claims}))
+    groups = _Groups(claims, roots)
     keyed = defaultdict(list)
-    for claim_facts in facts.values():
-        for fact in claim_facts:
+    for claim in claims:
+        for fact in facts.get(claim.pk, ()):
             if fact.kind == "casualties":
                 keyed[fact.key].append(fact)
     rows = []
@@ -278,17 +288,31 @@ def compute(event_id) -> list[dict]:
     return rows
 
 
-def recompute(event_ids):
-    """Rewrite the consensus rows of these events (called on every relevant save)."""
-    from events.models import ConsensusFigure
+# Events per round of recomputation: keeps every IN (...) list under SQLite's variable limit.
+_RECOMPUTE_CHUNK = 500
 
-    event_ids = {pk for pk in event_ids if pk is not None}
+
+def recompute(event_ids):
+    """Rewrite the consensus rows of these events (called on every relevant save, and once per
+    import). A fixed number of queries per chunk of events, not per event."""
+    from events.models import Claim, ConsensusFigure
+
+    event_ids = sorted({pk for pk in event_ids if pk is not None})
     if not event_ids:
         return
     with transaction.atomic():
-        ConsensusFigure.objects.filter(event_id__in=event_ids).delete()
-        ConsensusFigure.objects.bulk_create(
-            [ConsensusFigure(**row) for event_id in sorted(event_ids) for row in compute(event_id)])
+        for start in range(0, len(event_ids), _RECOMPUTE_CHUNK):
+            chunk = event_ids[start : start + _RECOMPUTE_CHUNK]
+            claims = list(Claim.objects.filter(event_id__in=chunk).select_related("claimant").only(*_CLAIM_FIELDS)
+                          .order_by("event_id", "pk"))
+            facts = _facts(event_ids=chunk)
+            roots = original_documents({c.document_id for c in claims})
+            by_event = defaultdict(list)
+            for claim in claims:
+                by_event[claim.event_id].append(claim)
+            ConsensusFigure.objects.filter(event_id__in=chunk).delete()
+            ConsensusFigure.objects.bulk_create(
+                [ConsensusFigure(**row) for event_id in chunk for row in _rows(event_id, by_event[event_id], facts, roots)])
 
 
 def recompute_for_claims(claim_ids):

@@ -241,15 +241,19 @@ def names_in_passage(text: str, found: list[dict] | None = None) -> dict:
     """The places, actors and equipment types whose recorded spellings occur in the passage (chips)."""
     result = {"places": [], "actors": [], "equipment_types": []}
     seen = set()
-    for name in found if found is not None else _found_names(text):
+    found = found if found is not None else _found_names(text)
+    # One spelling, several places (the two Neirabs): each is offered, named with its parent.
+    parents = Location.objects.in_bulk({record.parent_id for name in found if len(name["records"]) > 1
+                                        for record in name["records"] if getattr(record, "parent_id", None)})
+    for name in found:
         homonyms = name["records"]
-        for record in homonyms:  # one spelling, several places (the two Neirabs): offer each, named apart
+        for record in homonyms:
             if (name["kind"], record.pk) in seen:
                 continue
             seen.add((name["kind"], record.pk))
             label = str(record)
             if len(homonyms) > 1 and getattr(record, "parent_id", None):
-                label = f"{record} ({Location.objects.get(pk=record.parent_id)})"
+                label = f"{record} ({parents[record.parent_id]})"
             result[name["kind"]].append({"id": record.pk, "name": label, "spelling": name["spelling"],
                                          "at": name["start"]})
     return result
@@ -259,10 +263,17 @@ def passage_names_view(request, document_id):
     _require_desk(request)
     document = get_object_or_404(Document, pk=document_id)
     try:
-        start, end = int(request.GET["start"]), int(request.GET["end"])
-    except (KeyError, ValueError):
+        spans = list(zip(map(int, request.GET.getlist("start")), map(int, request.GET.getlist("end")), strict=True))
+    except ValueError:
+        spans = []
+    if not spans:
         return JsonResponse({"errors": {"quote": ["Give start and end as whole numbers."]}}, status=400)
-    return JsonResponse(names_in_passage(document.text[max(0, start):max(0, end)]))
+    passages = [document.text[max(0, start):max(0, end)] for start, end in spans]
+    # Chips for the last passage selected; drafts from all the claim's passages together
+    # ("in the areas of A, B and C" … "heavy shelling has been reported in these areas").
+    passage = _Passage(" … ".join(passages))
+    chips = names_in_passage(passages[-1], passage.names if len(passages) == 1 else None)
+    return JsonResponse({**chips, "drafts": draft_rows(passage)})
 
 
 # --- quantities as written --------------------------------------------------------------------
@@ -354,18 +365,21 @@ EQUIPMENT_STATUS = [(r"seiz|captur", "captured"), (r"destroy", "destroyed"), (r"
 DISPLACEMENT = re.compile(r"\b(?:(?:a|an)\s+)?(?:[\w-]+\s+)?displacement(?:\s+of\s+[\w-]+)?"
                           r"|\b(?:were|was|have been|has been) displaced\b|\bfled\b", re.IGNORECASE)
 TOWARDS = re.compile(r"\b(?:towards?|into|to the)\b", re.IGNORECASE)
-# When a place has no count of its own the project's convention is "hit at least once" (seeds/README).
+# A place attacked without a count of its own was hit at least once (the convention the seed
+# article's description follows: seeds/article_000_edd5ec991ef37588.yaml).
 AT_LEAST_ONCE = "at least 1"
+PLACE_KIND_WORDS = {"governorate": "governorate", "province": "governorate", "district": "district",
+                    "city": "community", "town": "community", "village": "community"}
 
 
 def _ref(record):
     return {"id": record.pk, "text": str(record)} if record is not None else None
 
 
-def _count_before(text: str, start: int) -> str:
-    """The count written just before a name ("three tanks", "a tank"); "1" for a bare singular."""
+def _count_before(text: str, start: int, end: int) -> str:
+    """The count written just before a name, with the name ("three tanks", "a tank"); else "1"."""
     match = re.search(rf"(?<![+\w])({_COUNT})\s+$", text[:start], re.IGNORECASE)
-    return match.group(1) if match else ""
+    return text[match.start(1):end] if match else "1"
 
 
 class _Passage:
@@ -374,31 +388,46 @@ class _Passage:
     def __init__(self, text):
         self.text = text
         self.names = _found_names(text)
-        self._ancestors: dict[int, set[int]] = {}
+        # The admin hierarchy above every place named, one query per level (not per place).
+        self._parent = {record.pk: record.parent_id for name in self.of_kind("places") for record in name["records"]}
+        frontier = set(self._parent.values()) - set(self._parent) - {None}
+        while frontier:
+            self._parent.update(Location.objects.filter(pk__in=frontier).values_list("pk", "parent_id"))
+            frontier = set(self._parent.values()) - set(self._parent) - {None}
 
     def ancestors(self, place) -> set[int]:
-        if place.pk not in self._ancestors:
-            chain, parent_id = set(), place.parent_id
-            while parent_id and parent_id not in chain:
-                chain.add(parent_id)
-                parent_id = Location.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
-            self._ancestors[place.pk] = chain
-        return self._ancestors[place.pk]
+        chain, parent_id = set(), self._parent.get(place.pk)
+        while parent_id and parent_id not in chain:
+            chain.add(parent_id)
+            parent_id = self._parent.get(parent_id)
+        return chain
 
     def of_kind(self, kind, start=0, end=None):
         end = len(self.text) if end is None else end
         return [name for name in self.names if name["kind"] == kind and start <= name["start"] < end]
 
     def places(self, start=0, end=None, areas=True) -> list:
-        """Places named in [start, end), in order: a place that contains another named place is only
-        context ("northern Idlib towns of Atmeh"), an informal area too when areas=False; of two
-        homonyms, the one in the same governorate as the other places named."""
+        """Places named in [start, end), in order. A place that contains another named place is only
+        context ("the northern Idlib towns of Atmeh"); so is an informal area when areas=False.
+        A spelling several places share is settled by the word after it ("Aleppo governorate"),
+        else the town before the district named after it, else the one in the same governorate as
+        the other places named; one still unsettled is left for the editor."""
         found = self.of_kind("places", start, end)
         settled = [name["records"][0] for name in found if len(name["records"]) == 1]
-        regions = {self.ancestors(place) and place.admin1_id for place in settled} - {None}
+        regions = {place.admin1_id for place in settled} - {None}
         places = []
         for name in found:
             records = name["records"]
+            if len(records) > 1:
+                following = re.match(r"\s+(\w+)", self.text[name["end"]:])
+                kind = PLACE_KIND_WORDS.get(following.group(1).lower()) if following else None
+                records = [record for record in records if record.kind == kind] or records
+            if len(records) > 1:
+                others = [other for each in found if each is not name for other in each["records"]]
+                if any(record.pk in self.ancestors(other) for record in records for other in others):
+                    continue
+                records = [record for record in records
+                           if not any(record.pk in self.ancestors(other) for other in records if other != record)]
             if len(records) > 1:
                 records = [record for record in records if record.admin1_id in regions]
             if len(records) == 1 and records[0] not in places:
@@ -427,10 +456,7 @@ def _figures(passage, figure_spans):
         figure_spans.append(match.span())
         words = set(re.findall(r"[\w-]+", match.group("who").lower()))
         actors = passage.actors(*match.span("who"))
-        subgroup = next((SUBGROUPS[word] for word in re.findall(r"[\w-]+", match.group(0).lower()[
-            :match.start("outcome") - match.start()]) if word in SUBGROUPS and word not in ("officer", "officers")), "")
-        subgroup = subgroup or next((SUBGROUPS[word] for word in words if word in SUBGROUPS), "")
-        if words & CIVILIAN_WORDS or subgroup in ("child", "woman"):
+        if words & CIVILIAN_WORDS:
             category, affiliation = "civilian", None
         elif len(actors) == 1:
             category, affiliation = "combatant", actors[0]
@@ -440,19 +466,19 @@ def _figures(passage, figure_spans):
             category, affiliation = rows[-1]["category"], rows[-1]["affiliation"]
         else:
             category, affiliation = "unknown", None
-        quantity = match.group("quantity")
         places = passage.places()
-        row = {"quantity": quantity, "outcome": OUTCOMES[match.group("outcome").lower()], "category": category,
-               "subgroup": "" if words == {"others"} else next(
-                   (SUBGROUPS[word] for word in words if word in SUBGROUPS), ""),
+        row = {"quantity": (match.group("quantity") + match.group("who")).strip(),
+               "outcome": OUTCOMES[match.group("outcome").lower()], "category": category,
+               "subgroup": next((SUBGROUPS[word] for word in words if word in SUBGROUPS), ""),
                "affiliation": affiliation, "place": places[0] if len(places) == 1 else None}
         rows.append(row)
         part = match.group("part")
         if part:  # ", including officers,": a part of the figure above, with its own count
             part_words = re.findall(r"[\w-]+", part.lower())
             counted = re.match(rf"({_COUNT})", part.strip(), re.IGNORECASE)
+            # No count: a plural says two or more, a singular one.
             plural = part_words[-1].endswith("s") or part_words[-1] in ("women", "children")
-            rows.append({**row, "quantity": counted.group(1) if counted else ("at least 2" if plural else "1"),
+            rows.append({**row, "quantity": part.strip() if counted else ("at least 2" if plural else "1"),
                          "subgroup": next((SUBGROUPS[word] for word in part_words if word in SUBGROUPS), ""),
                          "category": "civilian" if set(part_words) & CIVILIAN_WORDS else row["category"]})
     for row in rows:
@@ -462,22 +488,20 @@ def _figures(passage, figure_spans):
 
 def _equipment(passage):
     names = passage.of_kind("equipment_types")
-    if not names:
-        return []
     verb = next(((pattern, status) for pattern, status in EQUIPMENT_STATUS
                  if re.search(pattern, passage.text, re.IGNORECASE)), None)
-    status = verb[1] if verb else None
-    verb_at = re.search(verb[0], passage.text, re.IGNORECASE).start() if verb else len(passage.text)
-    captor = passage.actor_before(verb_at) if status == "captured" else None
+    if not names or not verb:  # "artillery shelling" names equipment but says nothing happened to it
+        return []
+    status = verb[1]
+    captor = passage.actor_before(re.search(verb[0], passage.text, re.IGNORECASE).start()) \
+        if status == "captured" else None
     rows = []
     for name in names:
         following = passage.places(name["end"], areas=False)
         row = {"equipment_type": _ref(name["records"][0]),
-               "quantity": _count_before(passage.text, name["start"]) or "1",
+               "quantity": _count_before(passage.text, name["start"], name["end"]),
                "captor": _ref(captor), "places": [_ref(following[0])] if following else []}
-        if status:
-            row["status"] = status
-        rows.append(row)
+        rows.append({**row, "status": status})
     return rows
 
 
@@ -524,9 +548,9 @@ def _displacements(passage):
              "destinations": [_ref(place) for place in passage.places(split)]}]
 
 
-def draft_rows(text: str) -> dict:
+def draft_rows(text: str | _Passage) -> dict:
     """Rows the passage seems to state, per form section, for the editor to check before saving."""
-    passage = _Passage(text)
+    passage = text if isinstance(text, _Passage) else _Passage(text)
     figure_spans: list = []
     return {
         "casualty_figures": _figures(passage, figure_spans),

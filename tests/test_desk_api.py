@@ -294,3 +294,142 @@ def test_a_displacement_with_its_origins_and_destinations(client, editor, pasted
     assert sorted(moved.places.values_list("role", "location_id")) == sorted([
         ("destination", spelled("Atmeh")), ("destination", spelled("Sarmada")), ("origin", spelled("Atarib")),
         ("origin", spelled("Darat Azza"))])
+
+
+# --- drafts: rows read from the selected passage, for the editor to check --------------------------
+
+CAPTURED_AREAS = ("The opposition factions captured the following areas: Sheikh Aqeel, Palau, Hirdrakel, Qubtan "
+                  "al-Jabal, Salloum, Jamiat al-Maari, al-Qasimiyah, Kafr Basin, Hoor, Anjara, Ajel, Talat al-Dabaa, "
+                  "Maamal al-Zaatari, Urum al-Sughra, Uwayjel, and the 46th Regiment area in the western Aleppo "
+                  "countryside.")
+DISPLACEMENT = ("The western Aleppo countryside, including Atarib, Darat Azza, al-Abzmo, Termanin, Taqad, Al-Sahara, "
+                "Kafr Nouran, and Rehab, has seen a large displacement of civilians towards the northern Idlib towns "
+                "of Atmeh and Sarmada, as well as Afrin in the northwest of Aleppo.")
+
+
+def drafts_for(client, document, *passages):
+    """What the desk drafts when these passages are selected (as the browser asks, one span each)."""
+    spans = [(document.text.index(passage), document.text.index(passage) + len(passage)) for passage in passages]
+    response = client.get(reverse("admin:events_claim_desk_passage", args=[document.pk]),
+                          [("start", start) for start, _ in spans] + [("end", end) for _, end in spans])
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def names(references):
+    return [reference["text"] for reference in references]
+
+
+def test_equipment_is_drafted_with_its_count_status_captor_and_place(client, editor, pasted):
+    client.force_login(editor)
+    written_before = (Claim.objects.count(), Excerpt.objects.count(), EquipmentLoss.objects.count())
+    rows = drafts_for(client, pasted, EQUIPMENT)["drafts"]["equipment_losses"]
+    assert [(row["equipment_type"]["text"], row["quantity"], names(row["places"])) for row in rows] == [
+        ("Tank", "a tank", ["Hoor"]), ("BMP infantry fighting vehicle", "1", ["Hoor"]),
+        ("Kornet ATGM depot", "a Kornet missile depot", ["al-Hota"]), ("Tank", "1", ["al-Hota"]),
+        ("Tank", "three tanks", ["Ajel"]),  # the plural is read: three, of the type "tank"
+        ("BMP infantry fighting vehicle", "a BMB vehicle", ["Ajel"]),
+        ("23 mm autocannon", "a 23-caliber cannon", ["Ajel"])]
+    assert {(row["status"], row["captor"]["text"]) for row in rows} == {("captured", "Syrian opposition factions")}
+    assert "owner" not in rows[0]  # not in the passage: the form carries it from the row above
+    # Drafting writes nothing: the editor's save does.
+    assert (Claim.objects.count(), Excerpt.objects.count(), EquipmentLoss.objects.count()) == written_before
+
+
+def test_casualty_figures_are_drafted_from_count_group_and_outcome(client, editor, pasted):
+    client.force_login(editor)
+    [ten] = drafts_for(client, pasted, TEN_FIGHTERS)["drafts"]["casualty_figures"]
+    assert (ten["quantity"], ten["affiliation"]["text"], ten["category"], ten["outcome"], ten["place"]) == (
+        "ten opposition fighters", "Syrian opposition factions", "combatant", "killed", None)
+    more, officers = drafts_for(client, pasted, "while more than 35 government soldiers, including officers, were "
+                                                "killed")["drafts"]["casualty_figures"]
+    assert (parse_quantity(more["quantity"])["low"], more["affiliation"]["text"]) == (36, "Syrian government forces")
+    assert (officers["subgroup"], officers["quantity"], officers["outcome"]) == ("officer", "at least 2", "killed")
+    child, others, woman = drafts_for(client, pasted, "A child was killed, and four others, including a woman, were "
+                                                      "wounded.")["drafts"]["casualty_figures"]
+    assert [(row["quantity"], row["category"], row["subgroup"], row["outcome"]) for row in (child, others, woman)] == [
+        ("A child", "civilian", "child", "killed"), ("four others", "civilian", "", "injured"),
+        ("a woman", "civilian", "woman", "injured")]
+    # "were captured" here is a figure, not territory taken; the one place named is the figure's.
+    drafts = drafts_for(client, pasted, "five government soldiers were captured on the 46th Regiment front")["drafts"]
+    assert drafts["territorial_changes"] == []
+    assert [(row["outcome"], row["place"]["text"]) for row in drafts["casualty_figures"]] == [
+        ("captured", "46th Regiment base")]
+
+
+def test_territory_is_drafted_with_every_place_and_the_gaining_side(client, editor, pasted):
+    client.force_login(editor)
+    [row] = drafts_for(client, pasted, CAPTURED_AREAS)["drafts"]["territorial_changes"]
+    assert names(row["places"])[:3] == ["Sheikh Aqeel", "Bala", "Hirdrakel"]  # "Palau" is Bala
+    assert len(row["places"]) == 16 and "Western Aleppo countryside" not in names(row["places"])  # context, not taken
+    assert (row["kind"], row["gaining"]["text"]) == ("captured", "Syrian opposition factions")
+    assert "losing" not in row  # not named: the form carries it
+
+
+def test_attacks_are_drafted_and_homonyms_settled_by_the_places_around_them(client, editor, pasted):
+    client.force_login(editor)
+    passage = ("There was also mutual artillery and missile shelling along the eastern axis of the Idlib countryside, "
+               "which included the villages of Maarat Alia, Neirab, Ephes, the outskirts of Binnish, and Taftanaz.")
+    drafts = drafts_for(client, pasted, passage)["drafts"]
+    [attack] = drafts["attacks"]
+    assert (attack["kind"], attack["perpetrator"], attack["weapon"], attack["quantity"]) == (
+        "shelling", None, "artillery and missiles", "at least 1")
+    neirab = next(place for place in attack["places"] if place["text"] == "Neirab")
+    assert Location.objects.get(pk=neirab["id"]).admin1.pcode == "SY07"  # the Idleb Neirab, not Aleppo's
+    assert drafts["equipment_losses"] == []  # "artillery shelling" names a weapon, not equipment lost
+    # Two passages of one claim are read together: the places of the first, the shelling of the second.
+    drafts = drafts_for(client, pasted, "in the areas of Sheikh Aqeel, Qubtan al-Jabal, and the 46th Regiment.",
+                        "Fierce clashes and heavy shelling have been reported in these areas.")
+    assert names(drafts["drafts"]["attacks"][0]["places"]) == ["Sheikh Aqeel", "Qubtan al-Jabal", "46th Regiment base"]
+    assert drafts["places"] == []  # the chips name what is in the last passage
+
+
+def test_displacement_is_drafted_with_origins_and_destinations(client, editor, pasted):
+    client.force_login(editor)
+    [row] = drafts_for(client, pasted, DISPLACEMENT)["drafts"]["displacements"]
+    assert (row["quantity"], row["unit"]) == ("a large displacement of civilians", "people")
+    assert names(row["origins"])[0] == "Western Aleppo countryside" and len(row["origins"]) == 9
+    # "the northern Idlib towns of Atmeh", "Afrin in the northwest of Aleppo": the governorates are context.
+    assert [Location.objects.get(pk=place["id"]).name for place in row["destinations"]] == [
+        "Atmeh", "Sarmada", Location.objects.get(pk=row["destinations"][2]["id"]).name]
+    assert Location.objects.get(pk=row["destinations"][2]["id"]).kind == "community"  # Afrin the town
+
+
+def test_a_passage_that_states_nothing_drafts_nothing(client, editor, pasted):
+    client.force_login(editor)
+    drafts = drafts_for(client, pasted, "with no international support")["drafts"]
+    assert all(rows == [] for rows in drafts.values())
+
+
+def test_drafts_saved_as_they_are_make_the_records(client, editor, pasted):
+    """The form posts drafted rows like typed ones: the draft's shape is the form's."""
+    client.force_login(editor)
+    rows = drafts_for(client, pasted, EQUIPMENT)["drafts"]["equipment_losses"]
+    owner = {"text": "government forces"}
+    response = post(client, pasted, {"quotes": [quote(pasted, EQUIPMENT)], "claimant": {"text": "+963"},
+                                     "statement": "Equipment seized.",
+                                     "equipment_losses": [{**row, "owner": owner} for row in rows]})
+    assert response.status_code == 201, response.content
+    losses = EquipmentLoss.objects.filter(claim_id=response.json()["claim"]["id"])
+    assert sorted((loss.place.name, loss.equipment_type.name, loss.low) for loss in losses) == sorted([
+        ("Hoor", "Tank", 1), ("Hoor", "BMP infantry fighting vehicle", 1), ("al-Hota", "Kornet ATGM depot", 1),
+        ("al-Hota", "Tank", 1), ("Ajel", "Tank", 3), ("Ajel", "BMP infantry fighting vehicle", 1),
+        ("Ajel", "23 mm autocannon", 1)])
+
+
+def test_drafting_queries_do_not_grow_with_the_places_named(client, editor, pasted):
+    client.force_login(editor)
+    url = reverse("admin:events_claim_desk_passage", args=[pasted.pk])
+
+    def queries_to_draft(passage):
+        start = pasted.text.index(passage)
+        count = []
+        with connection.execute_wrapper(lambda execute, *args: count.append(1) or execute(*args)):
+            assert client.get(url, {"start": start, "end": start + len(passage)}).status_code == 200
+        return len(count)
+
+    queries_to_draft("Sheikh Aqeel, Palau, Hirdrakel")  # warm the per-process caches
+    three_places = queries_to_draft("Sheikh Aqeel, Palau, Hirdrakel")
+    # The alias tables once, the admin hierarchy once per level, homonyms' parents at once.
+    assert queries_to_draft(CAPTURED_AREAS) == three_places <= 10
+    assert queries_to_draft(DISPLACEMENT) <= three_places + 2  # homonyms (Afrin, Aleppo, Idlib) and one level more

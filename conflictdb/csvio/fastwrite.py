@@ -5,7 +5,7 @@ building a historical model instance per record (≈ 2,000 figures/s on a shared
 This path keeps every rule and changes only the mechanics:
 - records are built without Model.__init__ (fields straight into __dict__, defaults included),
   then each gets the model's own prepare_write() (by the engine, before) and stamp();
-- rows are inserted with one executemany, values adapted once per column type;
+- rows are inserted with one executemany (COPY on PostgreSQL), values adapted once per column type;
 - history is written by one INSERT … SELECT from the rows just inserted (identified by the
   batch, their row numbers and version 1), with the history user and reason of the provenance
   context — the same historical rows simple-history's bulk_history_create would write.
@@ -92,8 +92,13 @@ def create(model, records, *, batch) -> None:
         # reads them by primary-key range instead of scanning the whole batch again.
         cursor.execute(f"SELECT MAX({pk}) FROM {table}")
         floor = cursor.fetchone()[0] or 0
-        for start in range(0, len(params), _CHUNK):
-            cursor.executemany(insert, params[start : start + _CHUNK])
+        if connection.vendor == "postgresql":  # COPY: several times executemany's speed on PostgreSQL
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+        else:
+            for start in range(0, len(params), _CHUNK):
+                cursor.executemany(insert, params[start : start + _CHUNK])
         rows = [record.import_row for record in records]
         _history_from_rows(model, cursor, connection, batch, min(rows), max(rows), floor)
 

@@ -78,10 +78,6 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ImportRefused(Exception):
-    """Raised by callers that want an exception; the engine itself returns an Outcome."""
-
-
 @dataclass
 class Outcome:
     batch: object | None
@@ -90,7 +86,6 @@ class Outcome:
     error_count: int = 0
     rows: int = 0
     dry_run: bool = False
-    row_status: dict = field(default_factory=dict)  # row number → created/updated/unchanged/refused
     seconds: dict = field(default_factory=dict)  # phase → wall-clock seconds (for the benchmark)
 
     def timed(self, phase, started):
@@ -138,7 +133,7 @@ class _FieldPlan:
 
 
 class _Plan:
-    def __init__(self, spec: c.ModelSpec, header: list[str], user):
+    def __init__(self, spec: c.ModelSpec, header: list[str]):
         self.spec, self.model = spec, spec.model
         self.errors: list[RowError] = []
         if not importable(spec):
@@ -521,7 +516,7 @@ class _Importer:
         self.outcome, self.progress, self.chunk_size = outcome, progress, chunk_size
         self.dry_run = dry_run
         self.resolver = KeyResolver(user)
-        self.plan = _Plan(spec, table.header, user)
+        self.plan = _Plan(spec, table.header)
         self.reader = _RowReader(self.plan, self.resolver, dayfirst)
         self.reader.width = len(table.header)
         self.build = fastwrite.Builder(spec.model)
@@ -616,7 +611,6 @@ class _Importer:
             changed = {name: value for name, value in values.items() if current.get(name, value) != value}
             if not changed:
                 outcome.counts[WriteStatus.UNCHANGED] += 1
-                outcome.row_status[number] = WriteStatus.UNCHANGED.value
             else:
                 updates.append((number, current["pk"], changed))
         records = self.prepare(creates, updates)
@@ -647,7 +641,6 @@ class _Importer:
 
     def refuse(self, number, errors):
         self.outcome.counts["refused"] += 1
-        self.outcome.row_status[number] = "refused"
         for error in errors:
             self.outcome.add_error(error)
 
@@ -706,8 +699,7 @@ class _Importer:
             return
         for status, items in ((WriteStatus.CREATED, creates), (WriteStatus.UPDATED, updates)):
             self.outcome.counts[status] += len(items)
-            for number, record, *_ in items:
-                self.outcome.row_status[number] = status.value
+            for _number, record, *_ in items:
                 self.note_touched(record)
         if self.self_referencing or self.spec.model._meta.label in {
                 "events.Location", "events.LocationAlias", "events.Actor", "events.ActorAlias", "sources.Source",

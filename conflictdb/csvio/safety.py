@@ -12,6 +12,9 @@ from decimal import Decimal
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
+# Text that sorts at or after this cannot start a formula (every start above sorts before it): one
+# string comparison clears most cells in the exporter's hot loop.
+SAFE_FROM = chr(max(ord(start[0]) for start in FORMULA_START) + 1)
 
 
 def neutralise(text: str) -> str:

@@ -66,13 +66,11 @@ class RowWriter:
             else:
                 status = WriteStatus.UNCHANGED
             self.outcome.counts[status] += 1
-            self.outcome.row_status[number] = status.value
         if self.progress and self.outcome.rows % self.every == 0:
             self.progress(self.outcome.rows)
 
     def _refuse(self, number, problems):
         self.outcome.counts["refused"] += 1
-        self.outcome.row_status[number] = "refused"
         for column, value, reason in problems:
             self.outcome.add_error(RowError(number, column, str(value)[:300], reason))
 

@@ -123,11 +123,13 @@
     namesBox.replaceChildren();
     if (!quotes.length) return;
     namesBox.dataset.state = "loading";
-    const last = quotes[quotes.length - 1];
-    const response = await fetch(`${config.urls.passage}?start=${last.start}&end=${last.end}`,
-      { credentials: "same-origin" });
+    // Chips name what is in the last passage; drafts read all the claim's passages together.
+    const params = new URLSearchParams();
+    quotes.forEach((q) => { params.append("start", q.start); params.append("end", q.end); });
+    const response = await fetch(`${config.urls.passage}?${params}`, { credentials: "same-origin" });
     if (!response.ok) { namesBox.dataset.state = "ready"; return; }
     const names = await response.json();
+    showDrafts(names.drafts || {});
     const groups = [["places", "Places"], ["actors", "Actors"], ["equipment_types", "Equipment"]];
     groups.forEach(([kind, title]) => {
       if (!names[kind] || !names[kind].length) return;
@@ -352,7 +354,7 @@
     return box;
   }
 
-  function addRow(name) {
+  function addRow(name, { focus = true } = {}) {
     const spec = SECTIONS[name];
     const box = sectionBox(name);
     const previousRow = [...box.querySelectorAll(".desk-row")].pop();
@@ -383,6 +385,9 @@
       wrapper.appendChild(input);
       row.appendChild(wrapper);
       if (input.dataset.autocomplete) picker(input);
+      if (input.dataset.autocomplete && input.dataset.multi !== "1") {
+        input.addEventListener("change", () => fillDown(row, key, input));
+      }
       // Carried from the row above (or the last row of the previous claim), except what usually differs.
       const above = previousRow ? previousRow.querySelector(`[data-field="${key}"]`) : previous && previous[key];
       if (above && !spec.fresh.includes(key)) {
@@ -399,13 +404,78 @@
     remove.className = "desk-remove";
     remove.textContent = "×";
     remove.setAttribute("aria-label", `Remove this ${spec.title.toLowerCase()} row`);
-    remove.addEventListener("click", () => { row.remove(); if (!box.querySelector(".desk-row")) box.remove(); });
+    remove.addEventListener("click", () => {
+      row.remove();
+      if (!box.querySelector(".desk-row")) box.remove();
+      showDropDrafts();
+    });
     row.appendChild(remove);
     box.appendChild(row);
-    activeRow = row;
-    row.addEventListener("focusin", () => { activeRow = row; });
-    (firstFresh || row.querySelector("input, select")).focus();
+    row.addEventListener("focusin", () => { activeRow = row; row.dataset.touched = "1"; });
+    if (focus) {
+      activeRow = row;
+      (firstFresh || row.querySelector("input, select")).focus();
+    }
     return row;
+  }
+
+  // --- drafts: rows the server reads from the passage, shown for the editor to check -----------
+  /* A draft row is an ordinary row, marked as a draft, that nothing writes until the editor saves.
+     Its × drops it; "Drop drafts" drops them all. A new passage redrafts the rows not yet touched. */
+
+  function setField(input, value) {
+    if (input.dataset.multi === "1") {
+      input.picked = {};
+      (value || []).forEach((record) => { input.picked[record.text] = record.id; });
+      input.value = (value || []).length ? value.map((record) => record.text).join(", ") + ", " : "";
+    } else if (input.dataset.autocomplete) {
+      input.value = value ? value.text : "";
+      if (value && value.id) input.dataset.id = value.id; else delete input.dataset.id;
+    } else {
+      input.value = value == null ? "" : value;
+    }
+  }
+
+  function draftRows() {
+    return [...sectionsBox.querySelectorAll(".desk-row[data-draft='1']")];
+  }
+
+  function showDrafts(drafts) {
+    draftRows().filter((row) => !row.dataset.touched).forEach((row) => {
+      const box = row.parentElement;
+      row.remove();
+      if (!box.querySelector(".desk-row")) box.remove();
+    });
+    Object.keys(SECTIONS).forEach((name) => {
+      (drafts[name] || []).forEach((values) => {
+        const row = addRow(name, { focus: false });
+        row.dataset.draft = "1";
+        row.classList.add("desk-draft");
+        row.title = "Drafted from the passage: check it, correct it, or drop it with ×.";
+        Object.entries(values).forEach(([key, value]) => {
+          const input = row.querySelector(`[data-field="${key}"]`);
+          if (input) setField(input, value);
+        });
+      });
+    });
+    showDropDrafts();
+  }
+
+  function showDropDrafts() {
+    field("desk-drop-drafts").hidden = !draftRows().length;
+  }
+
+  /* Rows drafted from one passage usually share who did it to whom: a name chosen in one row also
+     fills that field where it is still empty in the drafted rows below. */
+  function fillDown(row, key, input) {
+    const rows = [...sectionsBox.querySelectorAll(`.desk-row[data-section="${row.dataset.section}"]`)];
+    rows.slice(rows.indexOf(row) + 1).filter((below) => below.dataset.draft === "1").forEach((below) => {
+      const target = below.querySelector(`[data-field="${key}"]`);
+      if (target && !target.value.trim() && input.value.trim()) {
+        target.value = input.value;
+        if (input.dataset.id) target.dataset.id = input.dataset.id;
+      }
+    });
   }
 
   form.querySelectorAll("[data-add]").forEach((button) => {
@@ -520,6 +590,7 @@
     field("desk-statement").value = "";
     sectionsBox.replaceChildren();
     namesBox.replaceChildren();
+    showDropDrafts();
     clearErrors();
     showQuotes();
     renderText();
@@ -557,6 +628,14 @@
 
   form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
   field("desk-clear").addEventListener("click", clearPassage);
+  field("desk-drop-drafts").addEventListener("click", () => {
+    draftRows().forEach((row) => {
+      const box = row.parentElement;
+      row.remove();
+      if (!box.querySelector(".desk-row")) box.remove();
+    });
+    showDropDrafts();
+  });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save(); }
     else if (event.key === "Escape") { clearPassage(); }
