@@ -140,3 +140,37 @@ def test_admin_claim_list_shows_the_grade(client, world, researcher):
     client.force_login(researcher)
     listing = client.get(reverse("admin:events_claim_changelist")).content.decode()
     assert ">F6<" in listing
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+def _claims_csv(user):
+    import io
+
+    from conflictdb.csvio.exporting import export_for, write_csv
+
+    stream = io.StringIO()
+    write_csv(export_for("claim", user), stream)
+    return stream.getvalue()
+
+
+def test_import_cannot_change_a_grade(world, data_manager):
+    """An import is one more door: a changed credibility is a row error, and nothing is written."""
+    import csv
+    import io
+
+    from conflictdb.csvio.importing import import_file
+
+    Claim.objects.filter(pk=world["claim"].pk).update(external_id="claim-1")
+    rows = list(csv.DictReader(io.StringIO(_claims_csv(data_manager).lstrip("\ufeff"))))
+    assert rows[0]["credibility"] == "6"
+    rows[0]["credibility"] = "1"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    outcome = import_file(io.BytesIO(out.getvalue().encode()), "claim", user=data_manager, file_name="claims.csv")
+    assert outcome.errors, "a changed grade must be refused"
+    assert any("Change grade" in str(error) for error in outcome.errors), outcome.errors[:3]
+    assert Claim.objects.get(pk=world["claim"].pk).credibility == 6
+    assert not GradeChange.objects.exists()

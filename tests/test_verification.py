@@ -220,3 +220,26 @@ def test_api_bulk_transition_all_or_nothing(world, verifier):
     ok = api_for(verifier).post("/api/v1/claims/bulk-transition/", {
         "ids": [c.pk for c in claims[1:]], "to": "disputed", "reason": "contradicted"}, format="json")
     assert ok.status_code == 201 and len(ok.json()) == 2
+
+
+def test_import_cannot_set_a_verification_status(world, data_manager):
+    """Through the CSV import door the status is not importable: it moves only by transitions."""
+    import csv
+    import io
+
+    from conflictdb.csvio.exporting import export_for, write_csv
+    from conflictdb.csvio.importing import import_file
+
+    Claim.objects.filter(pk=world["claim"].pk).update(external_id="claim-1")
+    stream = io.StringIO()
+    write_csv(export_for("claim", data_manager), stream)
+    rows = list(csv.DictReader(io.StringIO(stream.getvalue().lstrip("\ufeff"))))
+    for row in rows:
+        row["verification_status"] = "verified"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    outcome = import_file(io.BytesIO(out.getvalue().encode()), "claim", user=data_manager, file_name="claims.csv")
+    assert outcome.counts["updated"] == 0
+    assert not Claim.objects.filter(verification_status="verified").exists()
