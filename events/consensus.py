@@ -186,8 +186,9 @@ def corroboration(claim) -> Corroboration:
     if claim.event_id is None:
         result.refusal = "it is not attached to an event, so there is nothing to compare it with."
         return result
-    claims = [c for c in _event_claims(claim.event_id)
-              if c.pk == claim.pk or (c.verification_status not in EXCLUDED_STATUSES and c.stance == "asserts")]
+    # Supporters must be claims the consensus would count (not retracted/false, asserting,
+    # credible enough, from a claimant not graded unreliable).
+    claims = [c for c in _event_claims(claim.event_id) if c.pk == claim.pk or _exclusion(c) is None]
     facts = _facts([c.pk for c in claims])
     own = [f for f in facts.get(claim.pk, []) if f.has_number]
     if not own:
@@ -278,7 +279,7 @@ def _rows(event_id, claims, facts, roots) -> list[dict]:
         for entry in basis:
             if ranked and entry["figure"] == ranked[0].figure_id:
                 entry["reason"] = "used; best: the best-graded claim"
-            if conflicting and entry["used"] and entry["low"] is not None:
+            if conflicting and entry["used"] and (entry["low"] is not None or entry["high"] is not None):
                 fact = next(f for f in used if f.figure_id == entry["figure"])
                 entry["conflict"] = any(not fact.agrees_with(other) for other in used)
         used_claims = {f.claim_id for f in used}
@@ -341,15 +342,33 @@ def _claim_saved(sender, instance, **kwargs):
 def _figure_saved(sender, instance, **kwargs):
     from events.models import Claim
 
-    recompute(set(Claim.objects.filter(pk=instance.claim_id).values_list("event_id", flat=True)))
+    claims = {instance.claim_id, getattr(instance, "_loaded_claim_id", None)}  # a moved figure leaves one event
+    recompute(set(Claim.objects.filter(pk__in=claims - {None}).values_list("event_id", flat=True)))
+    instance._loaded_claim_id = instance.claim_id
+
+
+def derived_documents(*document_ids) -> set[int]:
+    """The documents and every document derived from them, however many steps down."""
+    from sources.models import Document
+
+    found, frontier = set(document_ids), set(document_ids)
+    while frontier:
+        frontier = set(Document.objects.filter(derived_from__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def events_of_documents(document_ids) -> set[int]:
+    """Events whose claims rest on these documents or on documents derived from them."""
+    from events.models import Claim
+
+    return set(Claim.objects.filter(document__in=derived_documents(*document_ids)).exclude(event=None)
+               .values_list("event_id", flat=True))
 
 
 def _document_saved(sender, instance, created, **kwargs):
-    from events.models import Claim
-
     if not created:  # a new document has no claims yet; a changed one may have changed its origin
-        recompute(set(Claim.objects.filter(document__in=[instance.pk, *instance.derivatives.values_list("pk", flat=True)])
-                      .exclude(event=None).values_list("event_id", flat=True)))
+        recompute(events_of_documents([instance.pk]))
 
 
 def _source_saved(sender, instance, created, **kwargs):

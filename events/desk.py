@@ -27,6 +27,7 @@ from django.urls import path, reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from conflictdb.csvio import values as csv_values
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
 from events.models import (
@@ -304,6 +305,15 @@ def parse_quantity(written: str) -> dict:
     text = " " + re.sub(r"\s+", " ", wording.casefold()) + " "
     if not wording:
         raise ValidationError(f"A number is required: {QUANTITY_HELP}.")
+    # A number typed on its own is read by the one strict reader the CSV import uses ("under 10",
+    # "as many as 40", "1,200", "35+"); the patterns below only find a number inside a phrase
+    # ("a tank", "ten fighters").
+    try:
+        strict = csv_values.parse_quantity(wording)
+    except csv_values.CellError:
+        strict = None
+    if strict is not None:
+        return {**strict, "qualifier": Qualifier(strict["qualifier"]), "wording": wording}
     patterns = [
         (rf" (?:between )?{_NUMBER} ?(?:-|–|to|and) ?{_NUMBER} ",
          lambda a, b: {"low": _number(a), "high": _number(b), "qualifier": Qualifier.RANGE}),
@@ -692,8 +702,14 @@ class _Builder:
         if not quotes:
             self.errors.add("quote", "Select a passage of the text first: the claim rests on a quote.")
         excerpts = []
+        if not isinstance(quotes, list):
+            self.errors.add("quote", "Quotes must be a list of passages ({start, end, text}).")
+            return []
         for index, quote in enumerate(quotes):
             key = "quote" if len(quotes) == 1 else f"quotes.{index}"
+            if not isinstance(quote, dict):
+                self.errors.add(key, f"A quote must be an object with start, end and text; got {quote!r:.80}.")
+                continue
             try:
                 start, end = int(quote["start"]), int(quote["end"])
             except (KeyError, TypeError, ValueError):
@@ -760,6 +776,9 @@ class _Builder:
         if not isinstance(rows, list):
             self.errors.add(section, "Expected a list of rows.")
             return []
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):  # refused, not dropped: nothing typed is lost silently
+                self.errors.add(f"{section}.{index}", f"A row must be an object of fields; got {row!r:.80}.")
         return [(f"{section}.{index}", row) for index, row in enumerate(rows) if isinstance(row, dict)]
 
     def figures(self):

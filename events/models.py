@@ -608,6 +608,12 @@ class CasualtyFigure(Quantity, TrackedModel):
             models.Index(fields=["category", "outcome"], name="figure_category_outcome_idx"),
         ]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        record._loaded_claim_id = record.__dict__.get("claim_id")  # consensus follows a moved figure
+        return record
+
     def prepare_write(self):
         super().prepare_write()
         if self.part_of_id is not None and self.part_of.claim_id != self.claim_id:

@@ -186,3 +186,37 @@ def test_bulk_paths_recompute_on_request(three_sources):
         CasualtyFigure.objects.filter(claim=three_sources["page"]).update(low=10, high=10, qualifier="exact")
     consensus.recompute_for_claims([three_sources["page"].pk])
     assert not only_row(three_sources["event"]).conflicting
+
+
+def test_an_at_most_figure_is_listed_in_the_conflict(three_sources):
+    outlet = Source.objects.create(name="Sceptic", kind="news_outlet", reliability="C")
+    sceptic = report(three_sources["event"], outlet, low=None, high=5, qualifier="at_most")
+    assert sceptic.pk in consensus.conflicting_claim_ids()
+
+
+def test_a_figure_moved_to_another_claim_leaves_its_first_event(three_sources):
+    other = Event.objects.create(title="Elsewhere", event_type="battles", sub_event_type="armed_clash",
+                                 date_start="2024-11-28", date_end="2024-11-28")
+    source = Source.objects.create(name="Elsewhere reporter", kind="news_outlet")
+    document = Document.objects.create(publisher=source, title="t", text="…")
+    target = Claim.objects.create(document=document, claimant=source, event=other, statement="x")
+    figure = CasualtyFigure.objects.get(claim=three_sources["page"])
+    figure.claim = target
+    figure.save()
+    assert not only_row(three_sources["event"]).conflicting
+    assert only_row(other).low == 15
+
+
+def test_an_origin_two_steps_up_the_chain_is_followed(three_sources):
+    """Monitor's report → translation → summary of the translation: all one source."""
+    monitor_doc = three_sources["monitor"].document
+    first = Document.objects.create(publisher=monitor_doc.publisher, title="translation", text="…",
+                                    derived_from=monitor_doc, derivation="translation")
+    relay = Source.objects.create(name="Relay", kind="news_outlet")
+    summary = Document.objects.create(publisher=relay, title="summary", text="…")
+    claim = Claim.objects.create(document=summary, claimant=relay, event=three_sources["event"], statement="x")
+    CasualtyFigure.objects.create(claim=claim, category="combatant", outcome="killed", low=10, high=10)
+    assert only_row(three_sources["event"]).independent_sources == 4
+    summary.derived_from, summary.derivation = first, "summary"
+    summary.save()  # the document's origin changed: the event is recomputed
+    assert only_row(three_sources["event"]).independent_sources == 3

@@ -102,3 +102,13 @@ def test_api_and_admin_show_corroboration(client, event, researcher, verifier):
     client.force_login(verifier)
     page = client.get(reverse("admin:events_claim_change", args=[first.pk])).content.decode()
     assert "Independent sources: 2" in page and "can be marked corroborated" in page
+
+
+def test_an_improbable_or_unreliable_claim_does_not_corroborate(event):
+    first = claim_of(event, source("A"))
+    weak = claim_of(event, source("B"))
+    Claim.objects.filter(pk=weak.pk).update(credibility=5)
+    assert corroboration(first).supporting == []
+    Claim.objects.filter(pk=weak.pk).update(credibility=6)
+    Source.objects.filter(name="B").update(reliability="E")
+    assert corroboration(first).supporting == []

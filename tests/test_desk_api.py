@@ -251,6 +251,9 @@ def test_passage_endpoint(client, editor, pasted):
     ("3-5", (3, 5, "range")), ("between two and four", (2, 4, "range")), ("up to 40", (None, 40, "at_most")),
     ("about 20", (20, 20, "about")), ("Dozens", (None, None, "dozens")), ("several", (None, None, "several")),
     ("a large displacement", (None, None, "unknown")),
+    # read by the CSV import's strict reader, never as an exact number (review finding)
+    ("under 10", (None, 10, "at_most")), ("as many as 40", (None, 40, "at_most")),
+    ("upwards of 50", (51, None, "more_than")), ("1,200", (1200, 1200, "exact")), ("35+", (35, None, "at_least")),
 ])
 def test_quantities_are_read_as_written(written, expected):
     value = parse_quantity(written)
@@ -433,3 +436,12 @@ def test_drafting_queries_do_not_grow_with_the_places_named(client, editor, past
     # The alias tables once, the admin hierarchy once per level, homonyms' parents at once.
     assert queries_to_draft(CAPTURED_AREAS) == three_places <= 10
     assert queries_to_draft(DISPLACEMENT) <= three_places + 2  # homonyms (Afrin, Aleppo, Idlib) and one level more
+
+
+def test_malformed_quotes_and_rows_are_errors_not_crashes_or_drops(client, editor, pasted):
+    client.force_login(editor)
+    url = reverse("admin:events_claim_desk_claims", args=[pasted.pk])
+    for body in ({"quotes": "abc"}, {"quotes": ["abc"]}, {"quotes": [{"start": 0, "end": 5}], "casualty_figures": ["x"]}):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 400, body
+        assert response.json()["errors"], body

@@ -524,6 +524,7 @@ class _Importer:
         self.seen: dict[tuple, int] = {}
         self.writing = True
         self.touched_claims: set[int] = set()
+        self.touched_documents: set[int] = set()
         self.touched_events: set[int] = set()
         self.self_columns = set()
         for plan in self.plan.fields.values():
@@ -733,7 +734,9 @@ class _Importer:
         if label == "events.Claim":
             self.touched_events.update({record.event_id, getattr(record, "_loaded_event_id", None)})
         elif label == "events.CasualtyFigure":
-            self.touched_claims.add(record.claim_id)
+            self.touched_claims.update({record.claim_id, getattr(record, "_loaded_claim_id", None)} - {None})
+        elif label == "sources.Document":  # a changed origin changes which claims are independent
+            self.touched_documents.add(record.pk)
 
     def after_write(self):
         """What save() signals would have done for bulk writes: consensus figures, the place index."""
@@ -742,6 +745,8 @@ class _Importer:
 
         if self.touched_claims:
             consensus.recompute_for_claims(self.touched_claims)
+        if self.touched_documents:
+            self.touched_events |= consensus.events_of_documents(self.touched_documents)
         if self.touched_events:
             consensus.recompute(self.touched_events)
         invalidate_place_index()

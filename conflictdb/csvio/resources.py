@@ -2,12 +2,11 @@
 
 `resource_for(model)` is a ModelResource whose fields are the CSV columns, foreign keys written
 and read by natural key, with the natural key as `import_id_fields`. It is the library's own
-import path, row by row (`Resource.import_data`), kept for two uses:
-- bench/bench_import.py measures it as the baseline the engine is compared with;
-- the admin import screen (ImportMixin) renders its preview and confirmation pages. The rows
-  themselves are applied by conflictdb.csvio.importing (EngineImportMixin in conflictdb.admin
-  hands the uploaded file to it), so the admin door gets the same all-or-nothing rule, natural
-  keys, batch and row provenance as the command line.
+import path, row by row (`Resource.import_data`). bench/bench_import.py measures it as the
+baseline the engine is compared with, and tests use it. The admin's import screen does not: it is
+conflictdb.csvio.admin_import.CsvImportAdminMixin, which hands the uploaded file to
+conflictdb.csvio.importing, so the admin door gets the same all-or-nothing rule, natural keys,
+batch and row provenance as the command line.
 """
 
 from __future__ import annotations
