@@ -16,7 +16,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
@@ -69,37 +69,16 @@ def _estimated_rows(queryset):
     return row[0] if row and row[0] > 0 else None
 
 
-class TransitionInline(GenericTabularInline):
-    """The record's verification changes: who, when, from, to, why (read-only)."""
+class LogInline(GenericTabularInline):
+    """A record's log rows (verification or grade changes): read-only, visible to whoever sees
+    the record, since they say how its status or grade came about."""
 
-    model = VerificationTransition
     ct_field, ct_fk_field = "content_type", "object_id"
-    fields = ("at", "user", "from_status", "to_status", "reason", "channel")
-    readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "verification changes"
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return True  # whoever sees the record sees how its status came about
-
-
-class GradeChangeInline(GenericTabularInline):
-    """The record's grade changes: who, when, from, to, why (read-only)."""
-
-    model = GradeChange
-    ct_field, ct_fk_field = "content_type", "object_id"
-    fields = ("at", "user", "field", "from_value", "to_value", "reason", "channel")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    verbose_name_plural = "grade changes"
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -109,6 +88,34 @@ class GradeChangeInline(GenericTabularInline):
 
     def has_view_permission(self, request, obj=None):
         return True
+
+
+class TransitionInline(LogInline):
+    model = VerificationTransition
+    fields = ("at", "user", "from_status", "to_status", "reason", "channel")
+    verbose_name_plural = "verification changes"
+
+
+class GradeChangeInline(LogInline):
+    model = GradeChange
+    fields = ("at", "user", "field", "from_value", "to_value", "reason", "channel")
+    verbose_name_plural = "grade changes"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records only the domain layer writes (logs, derived figures): nobody adds, changes or
+    deletes them here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class GradeForm(forms.Form):
@@ -304,11 +311,8 @@ class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin
         records = list(queryset)
         if form.is_bound and form.is_valid():
             try:
-                with transaction.atomic():
-                    for record in records:
-                        if str(getattr(record, field)) != form.cleaned_data["value"]:
-                            grading.regrade(record, form.cleaned_data["value"], user=request.user,
-                                            reason=form.cleaned_data["reason"])
+                grading.regrade_many(records, form.cleaned_data["value"], user=request.user,
+                                     reason=form.cleaned_data["reason"])
             except (ValidationError, PermissionDenied) as error:
                 message = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
                 self.message_user(request, f"Nothing was changed: {message}", messages.ERROR)
@@ -318,10 +322,13 @@ class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin
             return None
         for record in records:
             record.current_grade = getattr(record, field)
+        return self._action_page(request, "admin/grade_change.html", records, form,
+                                 title=f"Change {model_field.verbose_name}", label=model_field.verbose_name)
+
+    def _action_page(self, request, template, records, form, **extra):
+        """The confirmation page of a bulk action that asks for a reason (it re-posts the selection)."""
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Change {model_field.verbose_name}",
-            "label": model_field.verbose_name,
             "records": records,
             "form": form,
             "action": request.POST.get("action"),
@@ -329,8 +336,9 @@ class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin
             "select_across": request.POST.get("select_across", "0"),
             "opts": self.model._meta,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            **extra,
         }
-        return TemplateResponse(request, "admin/grade_change.html", context)
+        return TemplateResponse(request, template, context)
 
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
@@ -360,19 +368,8 @@ class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin
                     self.message_user(request, f"{len(done)} marked {VerificationStatus(to_status).label.lower()}.",
                                       messages.SUCCESS)
                 return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Mark as {VerificationStatus(to_status).label.lower()}",
-            "records": queryset,
-            "form": form,
-            "to_status": to_status,
-            "action": request.POST.get("action"),
-            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "opts": self.model._meta,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/verification_transition.html", context)
+        return self._action_page(request, "admin/verification_transition.html", queryset, form,
+                                 title=f"Mark as {VerificationStatus(to_status).label.lower()}", to_status=to_status)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

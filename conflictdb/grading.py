@@ -94,6 +94,16 @@ def regrade(record, value, *, user, reason):
         )
 
 
+def regrade_many(records, value, *, user, reason):
+    """All or nothing: regrade every record not already at `value`; if one is refused, none changes."""
+    changes = []
+    with transaction.atomic():
+        for record in records:
+            if str(getattr(record, graded_field(type(record)))) != str(_normalise(type(record), value)):
+                changes.append(regrade(record, value, user=user, reason=reason))
+    return changes
+
+
 def grade_changes_of(record):
     from sources.models import GradeChange
 

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from conflictdb.admin import TrackedAdmin, TrackedStackedInline, TrackedTabularInline
+from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedStackedInline, TrackedTabularInline
 from events import consensus, territory
 from events.places import learn_alias, resolve_place
 from events.models import (
@@ -342,7 +342,7 @@ class ConsensusInline(admin.TabularInline):
 
 
 @admin.register(ConsensusFigure)
-class ConsensusFigureAdmin(admin.ModelAdmin):
+class ConsensusFigureAdmin(ReadOnlyAdmin):
     """Every event's consensus figures; filter on "conflicting" for the verifiers' worklist."""
 
     list_display = ("event", "affiliation", "category", "subgroup", "outcome", "low", "best", "high",
@@ -350,22 +350,12 @@ class ConsensusFigureAdmin(admin.ModelAdmin):
     list_select_related = ("event", "affiliation")
     list_filter = ("conflicting", "category", "outcome")
     search_fields = ("event__title", "affiliation__name")
-    show_full_result_count = False
     readonly_fields = ("basis_table",)
     exclude = ("basis",)
 
     @admin.display(description="Basis")
     def basis_table(self, obj):
         return render_basis(obj.basis)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InConflictFilter(admin.SimpleListFilter):

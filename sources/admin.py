@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from conflictdb import protection
-from conflictdb.admin import TrackedAdmin, TrackedTabularInline
+from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedTabularInline
 from sources.models import Document, Excerpt, GradeChange, ImportBatch, Source, SourceAlias, VerificationTransition
 
 
@@ -148,7 +148,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(VerificationTransition)
-class VerificationTransitionAdmin(admin.ModelAdmin):
+class VerificationTransitionAdmin(ReadOnlyAdmin):
     """Read-only log of every verification change (written by conflictdb.verification only)."""
 
     list_display = ("at", "content_type", "object_id", "from_status", "to_status", "user", "channel", "reason")
@@ -156,20 +156,10 @@ class VerificationTransitionAdmin(admin.ModelAdmin):
     list_filter = ("to_status", "from_status", "channel", "content_type")
     search_fields = ("reason", "user__username")
     date_hierarchy = "at"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GradeChange)
-class GradeChangeAdmin(admin.ModelAdmin):
+class GradeChangeAdmin(ReadOnlyAdmin):
     """Read-only log of every change of reliability or credibility (written by conflictdb.grading only)."""
 
     list_display = ("at", "content_type", "object_id", "field", "from_value", "to_value", "user", "channel", "reason")
@@ -177,13 +167,3 @@ class GradeChangeAdmin(admin.ModelAdmin):
     list_filter = ("field", "to_value", "channel", "content_type")
     search_fields = ("reason", "user__username")
     date_hierarchy = "at"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
