@@ -241,14 +241,8 @@ def _rank(claim, fact):
             STATUS_RANK.get(claim.verification_status, 9), PRECISION_RANK.get(fact.qualifier, 3), claim.pk)
 
 
-def compute(event_id) -> list[dict]:
-    """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
-    claims = _event_claims(event_id)
-    return _rows(event_id, claims, _facts([c.pk for c in claims]),
-                 original_documents({c.document_id for c in claims}))
-
-
 def _rows(event_id, claims, facts, roots) -> list[dict]:
+    """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
     by_id = {c.pk: c for c in claims}
     groups = _Groups(claims, roots)
     keyed = defaultdict(list)
