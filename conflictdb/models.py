@@ -30,24 +30,27 @@ class VerificationStatus(models.TextChoices):
     FALSE = "false", "False"
 
 
+def stamp_values(*, adding: bool) -> dict:
+    """The provenance a write in the current context sets, attname → value: who, when, which door,
+    which import batch and row. The one home of stamping: save(), queryset.update() and the bulk
+    paths (conflictdb.bulk) all take their values from here."""
+    ctx = provenance.current()
+    now = timezone.now()
+    user_id = ctx.user.pk if ctx.user is not None and getattr(ctx.user, "pk", None) else None
+    values = {"updated_at": now, "updated_by_id": user_id, "last_channel": ctx.channel}
+    if adding:
+        values |= {"created_at": now, "created_by_id": user_id, "channel": ctx.channel, "version": 1}
+    if ctx.batch is not None:
+        values |= {"import_batch_id": ctx.batch.pk, "import_row": ctx.row}
+    return values
+
+
 class TrackedQuerySet(models.QuerySet):
     """A QuerySet whose bulk writes are stamped and recorded in the history like saves."""
 
-    def _stamp_values(self) -> dict:
-        ctx = provenance.current()
-        values = {
-            "updated_at": timezone.now(),
-            "updated_by": ctx.user if ctx.user is not None and ctx.user.pk else None,
-            "last_channel": ctx.channel,
-        }
-        if ctx.batch is not None:
-            values["import_batch"] = ctx.batch
-            values["import_row"] = ctx.row
-        return values
-
     def update(self, **kwargs):
         ctx = provenance.current()
-        values = {**self._stamp_values(), **kwargs, "version": F("version") + 1}
+        values = {**stamp_values(adding=False), **kwargs, "version": F("version") + 1}
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))
             if not pks:
@@ -129,22 +132,14 @@ class TrackedModel(models.Model):
     def stamp(self):
         """Set provenance from the current context; called on every save and bulk create."""
         ctx = provenance.current()
-        now = timezone.now()
-        user = ctx.user if ctx.user is not None and getattr(ctx.user, "pk", None) else None
-        if self._state.adding:
-            self.created_at = now
-            self.created_by = user
-            self.channel = ctx.channel
-            self.version = 1
-        else:
-            self.version = (self.version or 0) + 1
-        self.updated_at = now
-        self.updated_by = user
-        self.last_channel = ctx.channel
-        if ctx.batch is not None:
-            self.import_batch = ctx.batch
+        values = stamp_values(adding=self._state.adding)
+        if not self._state.adding:
+            values["version"] = (self.version or 0) + 1
+        if ctx.batch is not None and ctx.row is None:
             # A bulk import writes many rows under one context: each record brings its own row.
-            self.import_row = ctx.row if ctx.row is not None else getattr(self, "_import_row", None)
+            values["import_row"] = getattr(self, "_import_row", None)
+        for attname, value in values.items():
+            setattr(self, attname, value)
         if ctx.reason:
             self._change_reason = ctx.reason
 

@@ -34,9 +34,12 @@ Unknown stays unknown: with no number among the used figures low, best and high 
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.utils import timezone
 
+from conflictdb import bulk
 from conflictdb.models import VerificationStatus as S
 from events.vocabularies import Qualifier
 
@@ -113,8 +116,7 @@ class _Groups:
 
 # --- comparable facts ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):  # a tuple: an import makes one per figure, and tuples are cheap to make
     claim_id: int
     kind: str
     key: tuple
@@ -135,21 +137,29 @@ class Fact:
         return lo1 <= hi2 and lo2 <= hi1
 
 
+def _values(queryset) -> list[tuple]:
+    """A values_list queryset's rows straight from the cursor: its columns (ids, numbers, text)
+    need no conversion, and an import reads one row per figure."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _facts(claim_ids=None, *, event_ids=None):
     """Comparable facts by claim id, for the given claims or for every claim of the given events."""
     from events.models import CasualtyFigure, EquipmentLoss, TerritorialChange
 
     scope = {"claim_id__in": claim_ids} if event_ids is None else {"claim__event_id__in": event_ids}
     facts = defaultdict(list)
-    for row in CasualtyFigure.objects.filter(**scope).values_list(
-            "claim_id", "affiliation_id", "category", "subgroup", "outcome", "low", "high", "qualifier", "pk"):
-        claim, aff, cat, sub, out, low, high, qual, pk = row
+    for claim, aff, cat, sub, out, low, high, qual, pk in _values(CasualtyFigure.objects.filter(**scope).values_list(
+            "claim_id", "affiliation_id", "category", "subgroup", "outcome", "low", "high", "qualifier", "pk")):
         facts[claim].append(Fact(claim, "casualties", (aff, cat, sub or "", out), low, high, qual, pk))
-    for claim, etype, status, low, high, qual, pk in EquipmentLoss.objects.filter(**scope).values_list(
-            "claim_id", "equipment_type_id", "status", "low", "high", "qualifier", "pk"):
+    for claim, etype, status, low, high, qual, pk in _values(EquipmentLoss.objects.filter(**scope).values_list(
+            "claim_id", "equipment_type_id", "status", "low", "high", "qualifier", "pk")):
         facts[claim].append(Fact(claim, "equipment", (etype, status), low, high, qual, pk))
-    for claim, place, kind, pk in TerritorialChange.objects.filter(**scope).values_list(
-            "claim_id", "place_id", "kind", "pk"):
+    for claim, place, kind, pk in _values(TerritorialChange.objects.filter(**scope).values_list(
+            "claim_id", "place_id", "kind", "pk")):
         facts[claim].append(Fact(claim, "territory", (place, kind), 1, 1, Qualifier.EXACT, pk))
     return facts
 
@@ -236,14 +246,18 @@ def _exclusion(claim):
     return None
 
 
-def _rank(claim, fact):
+def _claim_rank(claim):
+    """The claim's part of the best-figure order (the figure's precision and the claim id follow)."""
     return (RELIABILITY_RANK.get(claim.claimant.reliability, 9), CREDIBILITY_RANK.get(claim.credibility, 9),
-            STATUS_RANK.get(claim.verification_status, 9), PRECISION_RANK.get(fact.qualifier, 3), claim.pk)
+            STATUS_RANK.get(claim.verification_status, 9))
 
 
 def _rows(event_id, claims, facts, roots) -> list[dict]:
     """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
-    by_id = {c.pk: c for c in claims}
+    # What depends only on the claim is worked out once per claim, not once per figure.
+    excluded = {c.pk: _exclusion(c) for c in claims}
+    grades = {c.pk: f"{c.claimant.reliability}{c.credibility}" for c in claims}
+    ranks = {c.pk: _claim_rank(c) for c in claims}
     groups = _Groups(claims, roots)
     keyed = defaultdict(list)
     for claim in claims:
@@ -253,33 +267,40 @@ def _rows(event_id, claims, facts, roots) -> list[dict]:
     rows = []
     for (affiliation, category, subgroup, outcome), key_facts in sorted(keyed.items(), key=lambda kv: str(kv[0])):
         basis, used = [], []
-        for fact in sorted(key_facts, key=lambda f: f.claim_id):
-            claim = by_id[fact.claim_id]
-            excluded = _exclusion(claim)
-            entry = {"claim": claim.pk, "figure": fact.figure_id, "grade": f"{claim.claimant.reliability}{claim.credibility}",
-                     "low": fact.low, "high": fact.high, "qualifier": fact.qualifier, "used": excluded is None,
-                     "reason": excluded or ("no number stated" if not fact.has_number else "used")}
-            if excluded is None and fact.has_number:
+        if len(key_facts) > 1:
+            key_facts.sort(key=lambda f: f.claim_id)
+        for fact in key_facts:
+            claim_id = fact.claim_id
+            why_not = excluded[claim_id]
+            has_number = fact.low is not None or fact.high is not None
+            basis.append({"claim": claim_id, "figure": fact.figure_id, "grade": grades[claim_id], "low": fact.low,
+                          "high": fact.high, "qualifier": fact.qualifier, "used": why_not is None,
+                          "reason": why_not or ("used" if has_number else "no number stated")})
+            if why_not is None and has_number:
                 used.append(fact)
-            basis.append(entry)
-        low = min((f.low for f in used if f.low is not None), default=None)
-        open_ended = any(f.high is None for f in used)
-        high = None if open_ended or not used else max(f.high for f in used)
-        ranked = sorted((f for f in used if _best_value(f) is not None), key=lambda f: _rank(by_id[f.claim_id], f))
-        best = _best_value(ranked[0]) if ranked else None
-        max_low = max((f.low or 0 for f in used), default=0)
-        min_high = min((f.high for f in used if f.high is not None), default=None)
-        conflicting = min_high is not None and max_low > min_high
+        if len(used) == 1:  # one figure (the common case): the rules below, worked out for one
+            top = used[0] if _best_value(used[0]) is not None else None
+            low, high, conflicting = used[0].low, used[0].high, False  # a figure's low never exceeds its high
+        else:
+            low = min((f.low for f in used if f.low is not None), default=None)
+            high = None if not used or any(f.high is None for f in used) else max(f.high for f in used)
+            ranked = [(ranks[f.claim_id] + (PRECISION_RANK.get(f.qualifier, 3), f.claim_id), f) for f in used
+                      if _best_value(f) is not None]
+            top = min(ranked, key=lambda pair: pair[0])[1] if ranked else None
+            max_low = max((f.low or 0 for f in used), default=0)
+            min_high = min((f.high for f in used if f.high is not None), default=None)
+            conflicting = min_high is not None and max_low > min_high
+        best = _best_value(top) if top is not None else None
         for entry in basis:
-            if ranked and entry["figure"] == ranked[0].figure_id:
+            if top is not None and entry["figure"] == top.figure_id:
                 entry["reason"] = "used; best: the best-graded claim"
             if conflicting and entry["used"] and (entry["low"] is not None or entry["high"] is not None):
                 fact = next(f for f in used if f.figure_id == entry["figure"])
                 entry["conflict"] = any(not fact.agrees_with(other) for other in used)
         used_claims = {f.claim_id for f in used}
-        rows.append(dict(event_id=event_id, affiliation_id=affiliation, category=category, subgroup=subgroup,
-                         outcome=outcome, low=low, best=best, high=high, claims_used=len(used_claims),
-                         independent_sources=groups.count(used_claims), conflicting=conflicting, basis=basis))
+        rows.append({"event_id": event_id, "affiliation_id": affiliation, "category": category, "subgroup": subgroup,
+                     "outcome": outcome, "low": low, "best": best, "high": high, "claims_used": len(used_claims),
+                     "independent_sources": groups.count(used_claims), "conflicting": conflicting, "basis": basis})
     return rows
 
 
@@ -295,6 +316,8 @@ def recompute(event_ids):
     event_ids = sorted({pk for pk in event_ids if pk is not None})
     if not event_ids:
         return
+    fields = bulk.columns(ConsensusFigure, exclude=("id", "computed_at"))
+    attnames = [field.attname for field in fields]
     with transaction.atomic():
         for start in range(0, len(event_ids), _RECOMPUTE_CHUNK):
             chunk = event_ids[start : start + _RECOMPUTE_CHUNK]
@@ -306,8 +329,9 @@ def recompute(event_ids):
             for claim in claims:
                 by_event[claim.event_id].append(claim)
             ConsensusFigure.objects.filter(event_id__in=chunk).delete()
-            ConsensusFigure.objects.bulk_create(
-                [ConsensusFigure(**row) for event_id in chunk for row in _rows(event_id, by_event[event_id], facts, roots)])
+            rows = (row for event_id in chunk for row in _rows(event_id, by_event[event_id], facts, roots))
+            bulk.insert(ConsensusFigure, fields, ([row[name] for name in attnames] for row in rows),
+                        shared={"computed_at": timezone.now()})
 
 
 def recompute_for_claims(claim_ids):

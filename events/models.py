@@ -583,7 +583,7 @@ class CasualtyFigure(Quantity, TrackedModel):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="casualty_figures")
     affiliation = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="casualty_figures",
+        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="casualty_figures", db_index=False,
         help_text="Whose people; empty for civilians.",
     )
     category = models.CharField(max_length=10, choices=Category.choices)
@@ -602,8 +602,9 @@ class CasualtyFigure(Quantity, TrackedModel):
     )
 
     class Meta(Quantity.Meta):
+        # The claim's own foreign-key index serves claim lookups, and (affiliation, outcome) serves
+        # affiliation lookups: a second index on either only slows every write.
         indexes = [
-            models.Index(fields=["claim"], name="figure_claim_idx"),
             models.Index(fields=["affiliation", "outcome"], name="figure_affiliation_outcome_idx"),
             models.Index(fields=["category", "outcome"], name="figure_category_outcome_idx"),
         ]
@@ -817,8 +818,7 @@ class ConsensusFigure(models.Model):
 
     class Meta:
         ordering = ["event", "category", "outcome", "pk"]
-        indexes = [
-            models.Index(fields=["event"], name="consensus_event_idx"),
+        indexes = [  # the event's foreign-key index serves event lookups
             models.Index(fields=["conflicting"], name="consensus_conflicting_idx"),
         ]
 

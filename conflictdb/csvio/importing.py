@@ -37,9 +37,8 @@ from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
-from conflictdb import protection
+from conflictdb import bulk, protection
 from conflictdb.csvio import columns as c
-from conflictdb.csvio import fastwrite
 from conflictdb.csvio import values as v
 from conflictdb.csvio.keys import KeyResolver
 from conflictdb.csvio.reading import FileProblem, Table, open_table
@@ -228,44 +227,105 @@ class _Plan:
 # --- reading one row ------------------------------------------------------------------------------------
 
 
+_MISSING = object()
+_MEMO_LIMIT = 100_000  # distinct cells remembered per column: bounded memory on any file
+
+
 class _RowReader:
+    """Reads a chunk of rows column by column: each column's converter sees each distinct cell
+    text once (a file of 100,000 figures names a few thousand claims, forty actors, five
+    outcomes), and every other occurrence is a dictionary lookup."""
+
     def __init__(self, plan: _Plan, resolver: KeyResolver, dayfirst: bool):
         self.plan, self.resolver, self.dayfirst = plan, resolver, dayfirst
         self.width = 0  # cells in the header
-        # One converter per stated field, chosen once: rows are many, columns few.
-        self.converters = [(plan, self.converter(plan)) for plan in self.plan.fields.values()
-                           if not (self.plan.quantity and plan.name in _QUANTITY)]
+        # One converter per stated field, chosen once: rows are many, columns few. A converter that
+        # reads only its own cell gets a memo (cleared with the resolver's when records change).
+        self.converters = []
+        for field_plan in self.plan.fields.values():
+            if self.plan.quantity and field_plan.name in _QUANTITY:
+                continue
+            memo = None
+            if not field_plan.sub and field_plan.ref_index is None and field_plan.index >= 0:
+                memo = {}
+                self.resolver.memos.append(memo)
+            self.converters.append((field_plan, self.converter(field_plan), memo))
         self.quantity_plans = [plan for plan in self.plan.fields.values()
                                if self.plan.quantity and plan.name in _QUANTITY]
+        self.quantity_memo: dict = {}
 
-    def read(self, number: int, cells: list[str]) -> tuple[dict, list[RowError]]:
-        """{attname: value} of the stated fields, and the row's errors."""
-        values, errors = {}, []
-        if len(cells) != self.width:
-            if len(cells) > self.width and any(cell.strip() for cell in cells[self.width:]):
-                errors.append(RowError(number, "", _short(" | ".join(cells[self.width:])),
-                                       f"the row has {len(cells)} cells but the header {self.width}; check the "
-                                       "delimiter and the quotes"))
-            cells = (cells + [""] * self.width)[: self.width]
-        for plan, convert in self.converters:
-            cell = cells[plan.index] if plan.index >= 0 else ""
-            if cell[:2] in _NEUTRALISED:
-                cell = unneutralise(cell)
-            try:
-                values[plan.attname] = convert(cell, cells)
-            except v.CellError as error:
-                column, value = plan.column, cell
-                if plan.ref_index is not None and cells[plan.ref_index].strip():
-                    column, value = f"{plan.column}_ref", cells[plan.ref_index]
-                errors.append(RowError(number, column, value, str(error)))
+    def read_chunk(self, rows: list) -> list[tuple[int, dict, list[RowError]]]:
+        """[(row number, {attname: value} of the stated fields, the row's errors)] for the rows."""
+        width = self.width
+        errors = [[] for _ in rows]
+        for position, (number, cells) in enumerate(rows):
+            if len(cells) != width:
+                if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                    errors[position].append(RowError(
+                        number, "", _short(" | ".join(cells[width:])),
+                        f"the row has {len(cells)} cells but the header {width}; check the delimiter and the quotes"))
+                rows[position] = (number, (cells + [""] * width)[:width])
+        attnames, columns = [], []
+        for plan, convert, memo in self.converters:
+            attnames.append(plan.attname)
+            columns.append(self.column(rows, plan, convert, memo, errors))
         if self.quantity_plans:
-            stated = {plan.name: (plan, cells[plan.index]) for plan in self.quantity_plans}
+            attnames.append(None)
+            columns.append(self.quantities(rows, errors))
+        result = []
+        for (number, _cells), row_errors, row_values in zip(rows, errors, zip(*columns), strict=True):
+            values = dict(zip(attnames, row_values))
+            if self.quantity_plans:
+                values.update(values.pop(None) or {})
+            result.append((number, values, row_errors))
+        return result
+
+    def column(self, rows, plan, convert, memo, errors) -> list:
+        index = plan.index
+        if memo is not None:
+            get = memo.get
+            values = [get(cells[index], _MISSING) for _n, cells in rows]
+            missed = [position for position, value in enumerate(values) if value is _MISSING]
+        else:
+            values, missed = [None] * len(rows), range(len(rows))
+        keep = memo is not None and not self.resolver.volatile
+        if keep and len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        for position in missed:
+            number, cells = rows[position]
+            raw = cells[index] if index >= 0 else ""
+            cell = unneutralise(raw) if raw[:2] in _NEUTRALISED else raw
             try:
-                values.update(self.quantity(stated))
+                values[position] = value = convert(cell, cells)
             except v.CellError as error:
-                column, cell = error.args[1] if len(error.args) > 1 else ("", "")
-                errors.append(RowError(number, column, cell, str(error.args[0])))
-        return values, errors
+                values[position] = None
+                column, shown = plan.column, cell
+                if plan.ref_index is not None and cells[plan.ref_index].strip():
+                    column, shown = f"{plan.column}_ref", cells[plan.ref_index]
+                errors[position].append(RowError(number, column, shown, str(error)))
+                continue
+            if keep:
+                memo[raw] = value
+        return values
+
+    def quantities(self, rows, errors) -> list:
+        """low / high / qualifier / wording read together (one number can fill several fields)."""
+        plans = self.quantity_plans
+        memo = self.quantity_memo
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        values = []
+        for position, (number, cells) in enumerate(rows):
+            texts = tuple(cells[plan.index] for plan in plans)
+            found = memo.get(texts)
+            if found is None:
+                try:
+                    found = memo[texts] = self.quantity({plan.name: (plan, text) for plan, text in zip(plans, texts)})
+                except v.CellError as error:
+                    column, cell = error.args[1] if len(error.args) > 1 else ("", "")
+                    errors[position].append(RowError(number, column, cell, str(error.args[0])))
+            values.append(found)
+        return values
 
     def converter(self, plan: _FieldPlan):
         """cell text (and the row, for two-cell keys) → value, or CellError."""
@@ -453,16 +513,16 @@ class _Matcher:
                 self.key_attnames.append("normalised")
             else:
                 self.key_attnames.append(fields[name].attname)
+        # Where each key part is read from in a row's values (None: the file does not state it),
+        # and which part is an alias name compared in its normalised form.
+        self.value_attnames = [plan.fields[name].attname if name in plan.fields else None for name in plan.key_fields]
+        self.normalised = self.key_attnames.index("normalised") if "normalised" in self.key_attnames else None
 
     def key_of(self, values: dict) -> tuple:
-        key = []
-        for name, attname in zip(self.plan.key_fields, self.key_attnames, strict=True):
-            field_plan = self.plan.fields.get(name)
-            value = values.get(field_plan.attname) if field_plan else None
-            if attname == "normalised":
-                value = normalise_name(value or "")
-            key.append(value)
-        return tuple(key)
+        key = tuple(values.get(attname) for attname in self.value_attnames)
+        if self.normalised is not None:
+            key = (*key[: self.normalised], normalise_name(key[self.normalised] or ""), *key[self.normalised + 1 :])
+        return key
 
     def existing(self, keys: list[tuple], stated: list[str]) -> dict:
         """key → current values of the records the keys name."""
@@ -519,7 +579,7 @@ class _Importer:
         self.plan = _Plan(spec, table.header)
         self.reader = _RowReader(self.plan, self.resolver, dayfirst)
         self.reader.width = len(table.header)
-        self.build = fastwrite.Builder(spec.model)
+        self.build = bulk.Builder(spec.model)
         self.matcher = _Matcher(self.plan)
         self.seen: dict[tuple, int] = {}
         self.writing = True
@@ -568,9 +628,9 @@ class _Importer:
             if plan.key in (c.CLAIM, c.EVENT):
                 self.resolver.prefetch(plan.key, (cells[plan.index] for _n, cells in rows if plan.index < len(cells)))
         readings = []
-        for number, cells in rows:
+        read = self.reader.read_chunk(rows)  # pads short rows in place
+        for (number, cells), (_number, values, errors) in zip(rows, read, strict=True):
             outcome.rows += 1
-            values, errors = self.reader.read(number, cells)
             if errors and self.may_defer(errors):
                 outcome.rows -= 1
                 self.deferred.append((number, cells))
@@ -579,7 +639,7 @@ class _Importer:
                 self.refuse(number, errors)
                 continue
             key = self.matcher.key_of(values)
-            if all(part in (None, "") for part in key) and not self.fallback_key(values):
+            if key.count(None) + key.count("") == len(key) and not self.fallback_key(values):
                 names = " / ".join(self.spec.natural_key)
                 self.refuse(number, [RowError(number, names, "", "the natural key is empty: fill it so that "
                                                                   "the row can be found again on re-import")])
@@ -689,7 +749,7 @@ class _Importer:
         try:
             with transaction.atomic():
                 if creates:
-                    fastwrite.create(self.spec.model, [record for _n, record in creates], batch=self.batch)
+                    bulk.create_tracked(self.spec.model, [record for _n, record in creates], batch=self.batch)
                 if updates:
                     fields = sorted({self.field_name(a) for _n, _r, changed in updates for a in changed} | {"import_row"})
                     self.spec.model.objects.bulk_update([record for _n, record, _c in updates], fields,
@@ -700,8 +760,7 @@ class _Importer:
             return
         for status, items in ((WriteStatus.CREATED, creates), (WriteStatus.UPDATED, updates)):
             self.outcome.counts[status] += len(items)
-            for _number, record, *_ in items:
-                self.note_touched(record)
+            self.note_touched([record for _number, record, *_ in items])
         if self.self_referencing or self.spec.model._meta.label in {
                 "events.Location", "events.LocationAlias", "events.Actor", "events.ActorAlias", "sources.Source",
                 "sources.SourceAlias", "events.EquipmentType", "events.EquipmentTypeAlias", "sources.Document",
@@ -729,14 +788,18 @@ class _Importer:
             self.outcome.add_error(RowError(first, "", "", f"the database refused rows {first}–{last}: {error}"))
             self.outcome.counts["refused"] += len(creates) + len(updates)
 
-    def note_touched(self, record):
+    def note_touched(self, records):
+        """What the written records change downstream: consensus follows claims, figures and origins."""
         label = self.spec.model._meta.label
         if label == "events.Claim":
-            self.touched_events.update({record.event_id, getattr(record, "_loaded_event_id", None)})
+            self.touched_events.update(record.event_id for record in records)
+            self.touched_events.update(getattr(record, "_loaded_event_id", None) for record in records)
         elif label == "events.CasualtyFigure":
-            self.touched_claims.update({record.claim_id, getattr(record, "_loaded_claim_id", None)} - {None})
+            self.touched_claims.update(record.claim_id for record in records)
+            self.touched_claims.update(getattr(record, "_loaded_claim_id", None) for record in records)
+            self.touched_claims.discard(None)
         elif label == "sources.Document":  # a changed origin changes which claims are independent
-            self.touched_documents.add(record.pk)
+            self.touched_documents.update(record.pk for record in records)
 
     def after_write(self):
         """What save() signals would have done for bulk writes: consensus figures, the place index."""
