@@ -273,8 +273,9 @@ class _RowReader:
             attnames.append(None)
             columns.append(self.quantities(rows, errors))
         result = []
-        for (number, _cells), row_errors, row_values in zip(rows, errors, zip(*columns), strict=True):
-            values = dict(zip(attnames, row_values))
+        by_row = zip(*columns, strict=True) if columns else [()] * len(rows)
+        for (number, _cells), row_errors, row_values in zip(rows, errors, by_row, strict=True):
+            values = dict(zip(attnames, row_values, strict=True))
             if self.quantity_plans:
                 values.update(values.pop(None) or {})
             result.append((number, values, row_errors))
@@ -320,7 +321,7 @@ class _RowReader:
             found = memo.get(texts)
             if found is None:
                 try:
-                    found = memo[texts] = self.quantity({plan.name: (plan, text) for plan, text in zip(plans, texts)})
+                    found = memo[texts] = self.quantity({plan.name: (plan, text) for plan, text in zip(plans, texts, strict=True)})
                 except v.CellError as error:
                     column, cell = error.args[1] if len(error.args) > 1 else ("", "")
                     errors[position].append(RowError(number, column, cell, str(error.args[0])))
