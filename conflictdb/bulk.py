@@ -18,6 +18,7 @@ Used by the CSV import engine (conflictdb.csvio.importing) and the consensus ref
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 
 from django.db import connections, router
@@ -146,7 +147,8 @@ def create_tracked(model, records: list, *, batch) -> None:
         # reads them by primary-key range instead of scanning the whole batch again.
         cursor.execute(f"SELECT MAX({pk}) FROM {table}")
         floor = cursor.fetchone()[0] or 0
-    insert(model, fields, ([record.__dict__[name] for name in attnames] for record in records), shared=shared)
+    row_of = operator.itemgetter(*attnames)
+    insert(model, fields, (row_of(record.__dict__) for record in records), shared=shared)
     rows = [record.import_row for record in records]
     _history_from_rows(model, connection, batch, min(rows), max(rows), floor)
 

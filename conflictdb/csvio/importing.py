@@ -520,7 +520,7 @@ class _Matcher:
         self.normalised = self.key_attnames.index("normalised") if "normalised" in self.key_attnames else None
 
     def key_of(self, values: dict) -> tuple:
-        key = tuple(values.get(attname) for attname in self.value_attnames)
+        key = tuple(map(values.get, self.value_attnames))
         if self.normalised is not None:
             key = (*key[: self.normalised], normalise_name(key[self.normalised] or ""), *key[self.normalised + 1 :])
         return key
@@ -663,7 +663,7 @@ class _Importer:
             if problem:
                 self.refuse(number, [RowError(number, ", ".join(self.spec.natural_key), "", problem)])
                 continue
-            if current is None and not any(part not in (None, "") for part in key):
+            if current is None and self.fallback_key(values) and key.count(None) + key.count("") == len(key):
                 current = self.fallback_record(values)
             if current is None:
                 record = self.build(values)
