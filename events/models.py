@@ -658,6 +658,11 @@ class Casualty(TrackedModel):
                                    violation_error_message="An age above 130 is not plausible."),
         ]
 
+    def prepare_write(self):
+        super().prepare_write()
+        if self.figure_id is not None and self.figure.claim_id != self.claim_id:
+            raise ValidationError({"figure": "A casualty record can only belong to a figure of the same claim."})
+
     def __str__(self):
         return f"Casualty #{self.pk}"
 

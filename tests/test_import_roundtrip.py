@@ -43,9 +43,14 @@ def test_records_recreated_from_an_export_export_identically(seeded, data_manage
     before = _export(name, data_manager)
     count = model.objects.count()
     assert count > 0
-    if model is CasualtyFigure:  # part_of is not in the columns (figures have no natural key yet)
+    if model is CasualtyFigure:  # part_of protects the larger figures from the delete below
+        assert model.objects.exclude(part_of=None).exists()
         model.objects.update(part_of=None)
     model._base_manager.all().delete()  # a test-only hard delete: the file must bring them all back
     outcome = import_file(io.BytesIO(before), name, user=data_manager, file_name=f"{name}.csv")
     assert outcome.errors == [] and outcome.counts["created"] == count
-    assert _export(name, data_manager) == before
+    after = _export(name, data_manager)
+    # Every row comes back, larger figures included. The order may differ: a row naming a figure
+    # of the same file is written once that figure exists, so it gets a later id.
+    assert after.splitlines()[0] == before.splitlines()[0]
+    assert sorted(after.splitlines()) == sorted(before.splitlines())

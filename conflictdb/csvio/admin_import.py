@@ -7,6 +7,9 @@
    and every row error (row, column, value, reason). A file with errors cannot be confirmed.
 3. Confirm: the same file (checked by its SHA-256) is imported for real, as one import batch.
 
+Between 2 and 3 the file waits in a private temporary directory, named only in the user's
+session; files of previews never confirmed are swept once past UPLOAD_RETENTION.
+
 django-import-export's ImportMixin would apply rows one by one through its own resource, with
 no import batch, no row provenance and its own rules on errors; so, as for exports
 (admin_export), the admin hands the file to the engine every other door uses.
@@ -14,10 +17,13 @@ no import batch, no row provenance and its own rules on errors; so, as for expor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
+import stat
 import tempfile
+import time
 
 from django import forms
 from django.contrib import messages
@@ -32,6 +38,11 @@ from conflictdb.csvio.importing import import_file, importable
 
 PREVIEW_ERRORS = 500  # shown on the page; the batch keeps them all
 _SESSION_KEY = "csv_import_uploads"
+_SUFFIX = ".upload"
+# How long an uploaded file waits for its confirmation (seconds). A day leaves time to read a long
+# preview and confirm it after a break; past it, copies of files that may hold protected data
+# should not linger, so the preview expires and its file is swept at the next upload.
+UPLOAD_RETENTION = 24 * 60 * 60
 
 
 class ImportForm(forms.Form):
@@ -44,9 +55,44 @@ class ImportForm(forms.Form):
 
 
 def _upload_dir():
+    """The directory of kept uploads, private to this user: uploads may hold protected data."""
     directory = os.path.join(tempfile.gettempdir(), "conflictdb-imports")
     os.makedirs(directory, mode=0o700, exist_ok=True)
+    info = os.lstat(directory)
+    # In a shared /tmp someone else may have taken the name first (their directory, or a symlink
+    # to one): refuse it rather than write uploads where others can read them.
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{directory} is not a directory of this user: uploads are not kept there.")
+    if stat.S_IMODE(info.st_mode) != 0o700:  # makedirs leaves an existing directory's mode alone
+        os.chmod(directory, 0o700)
     return directory
+
+
+def _stale(mtime):
+    return time.time() - mtime > UPLOAD_RETENTION
+
+
+def _sweep(directory):
+    """Remove the kept files of previews past the retention (abandoned, never confirmed)."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.name.endswith(_SUFFIX) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):  # another request swept it first
+                    if _stale(entry.stat(follow_symlinks=False).st_mtime):
+                        os.unlink(entry.path)
+
+
+def _open_fresh(path):
+    """The kept file opened, or None when it is gone or past the retention. The confirmation
+    hashes and imports this one handle, so a sweep cannot remove the file in between."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return None
+    if _stale(os.fstat(handle.fileno()).st_mtime):
+        handle.close()
+        return None
+    return handle
 
 
 class CsvImportAdminMixin:
@@ -78,7 +124,7 @@ class CsvImportAdminMixin:
         outcome = token = None
         if request.method == "POST" and form.is_valid():
             token, upload = self._keep(request, form)
-            outcome = self._apply(request, upload, dry_run=True)
+            outcome = self._apply(request, upload, upload["path"], dry_run=True)
             if outcome.refused:
                 self._discard(request, token)
                 token = None
@@ -87,8 +133,14 @@ class CsvImportAdminMixin:
     def _keep(self, request, form):
         """Keep the uploaded file until it is confirmed (a private temporary file, named in the session)."""
         uploaded = form.cleaned_data["file"]
+        directory = _upload_dir()
+        _sweep(directory)  # on every upload, so abandoned previews cannot pile up
+        uploads = request.session.setdefault(_SESSION_KEY, {})
+        for gone in [token for token, kept in uploads.items() if not os.path.exists(kept["path"])]:
+            del uploads[gone]
         digest = hashlib.sha256()
-        handle = tempfile.NamedTemporaryFile(dir=_upload_dir(), delete=False, suffix=".upload")
+        # Created with mode 0o600 (mkstemp), under an unpredictable name.
+        handle = tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=_SUFFIX)
         with handle:
             for chunk in uploaded.chunks():
                 digest.update(chunk)
@@ -97,35 +149,44 @@ class CsvImportAdminMixin:
         upload = {"path": handle.name, "name": os.path.basename(uploaded.name), "sha256": digest.hexdigest(),
                   "model": self.model._meta.model_name, "encoding": form.cleaned_data["encoding"] or None,
                   "delimiter": form.cleaned_data["delimiter"] or None, "dayfirst": form.cleaned_data["dayfirst"]}
-        request.session.setdefault(_SESSION_KEY, {})[token] = upload
+        uploads[token] = upload
         request.session.modified = True
         return token, upload
 
     def _discard(self, request, token):
         upload = request.session.get(_SESSION_KEY, {}).pop(token, None)
         request.session.modified = True
-        if upload and os.path.exists(upload["path"]):
-            os.unlink(upload["path"])
+        if upload:
+            with contextlib.suppress(FileNotFoundError):  # already swept
+                os.unlink(upload["path"])
 
-    def _apply(self, request, upload, dry_run):
-        with open(upload["path"], "rb") as handle:
-            return import_file(handle, upload["model"], user=request.user, file_name=upload["name"],
-                               encoding=upload["encoding"], delimiter=upload["delimiter"],
-                               dayfirst=upload["dayfirst"], dry_run=dry_run)
+    def _apply(self, request, upload, source, dry_run):
+        return import_file(source, upload["model"], user=request.user, file_name=upload["name"],
+                           encoding=upload["encoding"], delimiter=upload["delimiter"],
+                           dayfirst=upload["dayfirst"], dry_run=dry_run)
+
+    def _expired(self, request):
+        messages.error(request, "This preview has expired (or was already confirmed): nothing was imported. "
+                                "Upload the file again.")
+        return HttpResponseRedirect(request.path)
 
     def _confirm(self, request):
+        # The token only looks up this user's session, never a path: a forged token finds nothing.
         token = request.POST.get("token", "")
         upload = request.session.get(_SESSION_KEY, {}).get(token)
         changelist = reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
-        if upload is None or upload["model"] != self.model._meta.model_name or not os.path.exists(upload["path"]):
-            messages.error(request, "This preview has expired: upload the file again.")
-            return HttpResponseRedirect(changelist)
-        with open(upload["path"], "rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        if digest != upload["sha256"]:
-            self._discard(request, token)
-            raise PermissionDenied("The uploaded file changed after its preview.")
-        outcome = self._apply(request, upload, dry_run=False)
+        if upload is None or upload["model"] != self.model._meta.model_name:
+            return self._expired(request)
+        handle = _open_fresh(upload["path"])
+        if handle is None:
+            self._discard(request, token)  # forget it, and remove its file if not swept yet
+            return self._expired(request)
+        with handle:
+            if hashlib.file_digest(handle, "sha256").hexdigest() != upload["sha256"]:
+                self._discard(request, token)
+                raise PermissionDenied("The uploaded file changed after its preview.")
+            handle.seek(0)
+            outcome = self._apply(request, upload, handle, dry_run=False)
         self._discard(request, token)
         if outcome.refused:  # the database changed since the preview
             messages.error(request, f"Refused, nothing was changed: {outcome.error_count} errors.")

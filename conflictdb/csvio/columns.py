@@ -113,6 +113,21 @@ def place_columns(path: str, name: str | None = None, help: str = "") -> tuple[C
     )
 
 
+def figure_columns(path: str, what: str) -> tuple[Column, ...]:
+    """A casualty figure of the row's own claim, named by its party, category, subgroup and outcome."""
+    return (
+        Column(f"{path}_affiliation", f"{path}__affiliation", ACTOR,
+               f"With the next three columns: {what}; all four empty for none."),
+        Column(f"{path}_category", f"{path}__category", help="That figure's category."),
+        Column(f"{path}_subgroup", f"{path}__subgroup", help="That figure's subgroup (empty for none)."),
+        Column(f"{path}_outcome", f"{path}__outcome", help="That figure's outcome."),
+    )
+
+
+FIGURE_NOTE = ("A figure is named by its party, category, subgroup and outcome within the row's own claim; when "
+               "the claim has two such figures (different places or dates) the reference is refused as ambiguous.")
+
+
 def quantity_columns() -> tuple[Column, ...]:
     return (
         Column("low", "low", help="Lowest figure stated; empty when unknown."),
@@ -279,8 +294,10 @@ SPECS: dict[str, ModelSpec] = {spec.name: spec for spec in (
         *place_columns("place"),
         Column("date", "date"),
         Column("note", "note"),
+        *figure_columns("part_of", "the larger figure of the same claim that includes this one (officers "
+                                   "among the soldiers killed)"),
     ), ("claim", "affiliation", "category", "subgroup", "outcome", "place_ref", "place", "date"),
-        notes=("part_of (a figure included in a larger one) is not exported yet: figures have no natural key.",)),
+        notes=(FIGURE_NOTE,)),
     _spec(Casualty, (
         Column("claim", "claim", CLAIM),
         Column("name", "name"),
@@ -293,10 +310,10 @@ SPECS: dict[str, ModelSpec] = {spec.name: spec for spec in (
         Column("occupation", "occupation"),
         Column("date", "date"),
         *place_columns("place"),
+        *figure_columns("figure", "the casualty figure of the same claim this person is counted in"),
     ), ("claim", "name", "name_ar", "age", "date"),
         notes=("name, name_ar, age and sex are personal data: exported as [protected] to users without "
-               "permission to see them.",
-               "figure (the casualty figure the record belongs to) is not exported yet: figures have no natural key.")),
+               "permission to see them.", FIGURE_NOTE)),
     _spec(EquipmentLoss, (
         Column("claim", "claim", CLAIM),
         Column("equipment_type", "equipment_type", EQUIPMENT_TYPE),

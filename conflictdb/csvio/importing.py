@@ -433,21 +433,32 @@ class _RowReader:
         return quantised
 
     def compound(self, plan: _FieldPlan, cells):
-        """A foreign key named by several cells (a quote by its document and offsets)."""
+        """A foreign key named by several cells: a quote by its document and offsets, a larger figure
+        by its party, category, subgroup and outcome within the row's own claim."""
+        if not any((cells[index] if index < len(cells) else "").strip() for _c, index, _k in plan.sub.values()):
+            return None  # every cell empty: no reference
+        related = plan.model_field.related_model
         lookup = {}
         for sub, (_column, index, key) in plan.sub.items():
-            text = cells[index] if index < len(cells) else ""
+            text = cells[index].strip() if index < len(cells) else ""
             if key:
                 lookup[f"{sub}_id"] = self.resolver.resolve(key, text)
-            else:
+            elif isinstance(related._meta.get_field(sub), models.IntegerField):
                 lookup[sub] = v.parse_int(text)
-        if all(value is None for value in lookup.values()):
-            return None
-        related = plan.model_field.related_model
-        found = list(related.objects.filter(**lookup).values_list("pk", flat=True)[:1])
+            else:
+                lookup[sub] = text
+        claim = self.plan.fields.get("claim")
+        if claim is not None and any(f.name == "claim" for f in related._meta.fields):
+            # A figure within the row's own claim (a larger figure, the figure a victim is counted
+            # in): the models' rules require the same claim, and the key cells are unique only there.
+            lookup["claim_id"] = self.resolver.resolve(claim.key, cells[claim.index])
+        found = list(related._base_manager.filter(**lookup).values_list("pk", flat=True)[:2])
+        described = ", ".join(f"{name.removesuffix('_id')}={value}" for name, value in lookup.items())
         if not found:
-            raise v.CellError(f"no {related._meta.verbose_name} matches "
-                              f"{', '.join(f'{k}={val}' for k, val in lookup.items())}")
+            raise v.CellError(f"no {related._meta.verbose_name} matches {described}")
+        if len(found) > 1:
+            raise v.CellError(f"more than one {related._meta.verbose_name} matches {described}; "
+                              "the reference must name exactly one")
         return found[0]
 
     def quantity(self, stated: dict) -> dict:
@@ -589,7 +600,7 @@ class _Importer:
         self.touched_events: set[int] = set()
         self.self_columns = set()
         for plan in self.plan.fields.values():
-            if plan.key and plan.model_field.related_model is spec.model:
+            if (plan.key or plan.sub) and plan.model_field.related_model is spec.model:
                 self.self_columns |= {plan.column, f"{plan.name}_ref"}
         self.self_referencing = bool(self.self_columns)
         self.deferred, self.final_pass, self.last_deferred = [], False, -1

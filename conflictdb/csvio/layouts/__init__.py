@@ -5,10 +5,16 @@ and its casualty figures). Each row is written under its own savepoint with the 
 number in the provenance context, through conflictdb.services.upsert (idempotent: stable external
 ids), so a re-import changes nothing. Errors are collected for every row; any error rolls the
 whole file back (conflictdb.csvio.importing.run_import).
+
+Each layout module declares WRITES, every model it writes with what it does to it (ADD; CHANGE as
+well where an upsert may update an existing record), and PERMISSIONS built from it: besides
+sources.import_data, a user needs all of them (layout_permissions), so a layout never lets anyone
+add or change a record they could not add or change by hand.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -83,21 +89,40 @@ def check_header(header, required, outcome) -> bool:
     return not missing
 
 
+ADD, CHANGE = "add", "change"
+
+
+def permissions(writes: dict) -> tuple[str, ...]:
+    """The permission names for a layout's WRITES ({model: actions}), built from each model's _meta."""
+    return tuple(f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
+                 for model, actions in writes.items() for action in actions)
+
+
 def _layouts():
     from conflictdb.csvio.layouts import oryx, ucdp_ged
 
-    return {"ucdp-ged": ucdp_ged.apply, "oryx": oryx.apply}
+    return {"ucdp-ged": ucdp_ged, "oryx": oryx}
 
 
 LAYOUTS = ("ucdp-ged", "oryx")
 
 
+def layout_permissions(layout) -> tuple[str, ...]:
+    """What a user needs, besides sources.import_data, to import `layout`: the add (and, where the
+    layout may update existing records, change) permission of every model it writes. The one home
+    of the rule: import_layout checks it through run_import."""
+    return _layouts()[layout].PERMISSIONS
+
+
 def import_layout(handle, layout, *, user, file_name="", encoding=None, delimiter=None, dayfirst=False,
                   dry_run=False, progress=None):
-    """Apply a file in a dataset layout all or nothing; returns the Outcome (see importing)."""
-    apply = _layouts()[layout]
+    """Apply a file in a dataset layout all or nothing; returns the Outcome (see importing).
+
+    Raises PermissionError, before anything is read or written, when the user lacks
+    sources.import_data or any of layout_permissions(layout)."""
+    apply = _layouts()[layout].apply
     return run_import(handle, layout=layout, user=user, file_name=file_name or str(getattr(handle, "name", "")),
                       options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst}, dry_run=dry_run,
                       apply=lambda table, batch, outcome: apply(table, outcome, user=user, dayfirst=dayfirst,
                                                                 progress=progress),
-                      permissions=("events.add_event", "events.add_claim", "events.add_casualtyfigure"))
+                      permissions=layout_permissions(layout))

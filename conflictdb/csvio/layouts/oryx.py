@@ -20,7 +20,7 @@ import re
 
 from conflictdb.csvio.importing import RowError
 from conflictdb.csvio.keys import KeyResolver
-from conflictdb.csvio.layouts import RowWriter, cell_error, check_header
+from conflictdb.csvio.layouts import ADD, CHANGE, RowWriter, cell_error, check_header, permissions
 from conflictdb.csvio.values import CellError, parse_date
 from conflictdb.services import upsert
 from events.models import Actor, Claim, EquipmentLoss, EquipmentType
@@ -29,6 +29,17 @@ from sources.models import Document, Source
 REQUIRED = ("country", "system", "status", "url", "date_recorded", "matID")
 CLAIMANT = "Oryx"
 ATTRIBUTION = "Equipment losses compiled by Oryx; tabulated by the oryx_data project (CC BY 4.0)"
+# Every model an Oryx import writes (conflictdb.services.upsert); each upsert carries values, so an
+# existing record may be updated. No event, place or alias is written.
+WRITES = {
+    Source: (ADD, CHANGE),  # the claimant "Oryx"
+    Actor: (ADD, CHANGE),  # "Armed Forces of <country>"
+    Document: (ADD, CHANGE),  # one Oryx list per country
+    EquipmentType: (ADD, CHANGE),
+    Claim: (ADD, CHANGE),
+    EquipmentLoss: (ADD, CHANGE),
+}
+PERMISSIONS = permissions(WRITES)
 _CATEGORIES = (  # first match wins: specific words before general ones
     (r"\b(uav|drone|orlan|shahed|geran|lancet|bayraktar|zala|eleron|forpost|orion)\b", EquipmentType.Category.DRONE),
     (r"\b(helicopter|mi-\d+|ka-\d+)\b", EquipmentType.Category.HELICOPTER),

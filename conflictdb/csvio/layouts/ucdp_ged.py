@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from conflictdb.csvio.layouts import RowWriter, cell_error, check_header
+from conflictdb.csvio.layouts import ADD, CHANGE, RowWriter, cell_error, check_header, permissions
 from conflictdb.csvio.values import CellError, parse_date, parse_decimal, parse_int
 from conflictdb.names import normalise_name
 from conflictdb.services import upsert
@@ -47,6 +47,22 @@ from sources.models import Document, Source
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "where_coordinates", "adm_1", "adm_2",
             "latitude", "longitude", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
             "deaths_civilians", "deaths_unknown", "best", "high", "low", "source_article", "source_original")
+# Every model a GED import writes (conflictdb.services.upsert), and whether it may update an existing
+# record: memberships and event actors carry nothing but their key, and a place is only created
+# (named_place returns a place an earlier import created before it would upsert one).
+WRITES = {
+    Source: (ADD, CHANGE),  # the claimant "UCDP GED"
+    Actor: (ADD, CHANGE),  # sides; a several-group side as a coalition
+    ActorMembership: (ADD,),
+    Location: (ADD,),
+    Event: (ADD, CHANGE),
+    EventLocation: (ADD, CHANGE),
+    EventActor: (ADD,),
+    Document: (ADD, CHANGE),
+    Claim: (ADD, CHANGE),
+    CasualtyFigure: (ADD, CHANGE),
+}
+PERMISSIONS = permissions(WRITES)
 SOURCE_FIELDS = ("source_article", "source_office", "source_date", "source_headline", "source_original")
 ATTRIBUTION = "UCDP GED 23.1 (CC BY 4.0): Davies, Pettersson & Öberg (2023); Sundberg & Melander (2013)"
 CLAIMANT = "UCDP GED"

@@ -1,0 +1,136 @@
+"""A figure named by its party, category, subgroup and outcome within the row's own claim: a
+casualty figure's `part_of` (officers among the soldiers killed) and a casualty's `figure` go out
+in exports and come back on import, in any row order, with clear errors when unknown or
+ambiguous."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.db import transaction
+
+from conflictdb.csvio.exporting import export_for, write_csv
+from conflictdb.csvio.importing import import_file
+from conflictdb.provenance import acting
+from events.models import Casualty, CasualtyFigure, Claim, Location
+from tests.factories import make_world
+
+HEADER = ("claim,affiliation,category,subgroup,outcome,low,high,qualifier,wording,place,place_ref,"
+          "part_of_affiliation,part_of_category,part_of_subgroup,part_of_outcome\n")
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_seeds", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(db):
+    w = make_world()
+    w["claim"].external_id = "claim-1"
+    w["claim"].save()
+    return w
+
+
+def _export(user, model, tmp_path):
+    target = tmp_path / f"{model}.csv"
+    with open(target, "w", encoding="utf-8", newline="") as stream:
+        write_csv(export_for(model, user), stream)
+    return target
+
+
+def _import(tmp_path, text, user, model="casualtyfigure"):
+    target = tmp_path / "figures.csv"
+    target.write_text(text, encoding="utf-8")
+    return import_file(target, model, user=user)
+
+
+def test_the_seed_articles_larger_figures_go_out_and_come_back(seeded, data_manager, tmp_path):
+    parts = {figure.pk: figure.part_of_id for figure in CasualtyFigure.objects.exclude(part_of=None)}
+    assert len(parts) == 2  # "including officers", "including a woman"
+    target = _export(data_manager, "casualtyfigure", tmp_path)
+    text = target.read_text(encoding="utf-8")
+    assert "part_of_affiliation,part_of_category,part_of_subgroup,part_of_outcome" in text.splitlines()[0]
+    with transaction.atomic():
+        with acting(user=data_manager):
+            CasualtyFigure.objects.filter(pk__in=parts).update(part_of=None)
+        outcome = import_file(target, "casualtyfigure", user=data_manager)
+        assert outcome.errors == [] and outcome.counts["updated"] == 2, outcome.errors
+        assert {figure.pk: figure.part_of_id for figure in CasualtyFigure.objects.filter(pk__in=parts)} == parts
+        transaction.set_rollback(True)
+
+
+def test_a_part_may_come_before_the_figure_it_is_part_of(db, data_manager, tmp_path, world):
+    claim = world["claim"]
+    text = HEADER + (
+        f"{claim.external_id},{world['actor'].name},combatant,officer,killed,3,3,exact,three officers,,,"
+        f"{world['actor'].name},combatant,,captured\n"
+        f"{claim.external_id},{world['actor'].name},combatant,,captured,12,12,exact,twelve soldiers,,,,,,\n")
+    outcome = _import(tmp_path, text, data_manager)
+    assert outcome.errors == [] and outcome.counts["created"] == 2, outcome.errors
+    officers = CasualtyFigure.objects.get(claim=claim, subgroup="officer")
+    assert officers.part_of == CasualtyFigure.objects.get(claim=claim, subgroup="", outcome="captured")
+
+
+def test_an_unknown_larger_figure_is_a_row_error_and_nothing_is_written(db, data_manager, tmp_path, world):
+    claim = world["claim"]
+    before = CasualtyFigure.objects.count()
+    text = HEADER + (f"{claim.external_id},{world['actor'].name},combatant,officer,injured,3,3,exact,,,,"
+                     f"{world['actor'].name},civilian,,injured\n")
+    outcome = _import(tmp_path, text, data_manager)
+    [error] = outcome.errors
+    assert (error.row, error.column) == (2, "part_of_affiliation")
+    assert "no casualty figure matches" in error.reason and "category=civilian" in error.reason
+    assert CasualtyFigure.objects.count() == before
+
+
+def test_a_larger_figure_of_another_claim_is_not_found(db, data_manager, tmp_path, world):
+    other = Claim.objects.create(external_id="other-claim", document=world["claim"].document,
+                                 claimant=world["claim"].claimant, event=world["claim"].event,
+                                 statement="Another claim.")
+    figure = world["figure"]
+    text = HEADER + (f"{other.external_id},{figure.affiliation.name},combatant,officer,killed,1,1,exact,,,,"
+                     f"{figure.affiliation.name},{figure.category},{figure.subgroup},{figure.outcome}\n")
+    outcome = _import(tmp_path, text, data_manager)
+    assert [error.column for error in outcome.errors] == ["part_of_affiliation"]
+    assert f"claim={other.pk}" in outcome.errors[0].reason
+
+
+def test_two_matching_figures_are_refused_as_ambiguous(db, data_manager, tmp_path, world):
+    figure = world["figure"]
+    place = Location.objects.create(name="Somewhere", kind=Location.Kind.COMMUNITY)
+    CasualtyFigure.objects.create(claim=figure.claim, affiliation=figure.affiliation, category=figure.category,
+                                  subgroup=figure.subgroup, outcome=figure.outcome, low=1, high=1, place=place)
+    text = HEADER + (f"{figure.claim.external_id},{figure.affiliation.name},combatant,officer,killed,1,1,exact,,,,"
+                     f"{figure.affiliation.name},{figure.category},{figure.subgroup},{figure.outcome}\n")
+    outcome = _import(tmp_path, text, data_manager)
+    assert len(outcome.errors) == 1 and "more than one casualty figure matches" in outcome.errors[0].reason
+
+
+def test_a_casualty_is_counted_in_a_figure_of_its_own_claim(db, data_manager, tmp_path, world):
+    figure = world["figure"]
+    header = "claim,name,age,sex,category,outcome,figure_affiliation,figure_category,figure_subgroup,figure_outcome\n"
+    text = header + (f"{figure.claim.external_id},Ahmad,30,male,combatant,killed,{figure.affiliation.name},"
+                     f"{figure.category},{figure.subgroup},{figure.outcome}\n")
+    outcome = _import(tmp_path, text, data_manager, model="casualty")
+    assert outcome.errors == [], outcome.errors
+    casualty = Casualty.objects.get(claim=figure.claim, name="Ahmad")
+    assert casualty.figure == figure
+    exported = _export(data_manager, "casualty", tmp_path).read_text(encoding="utf-8")
+    assert f",{figure.affiliation.name},{figure.category},{figure.subgroup},{figure.outcome}" in exported
+    out = io.StringIO()
+    call_command("import_csv", str(tmp_path / "casualty.csv"), "--model", "casualty", "--user",
+                 data_manager.username, "--dry-run", "--no-progress", stdout=out, stderr=out)
+    assert "0 created, 0 updated, 1 unchanged, 0 refused" in out.getvalue(), out.getvalue()
+
+
+def test_the_model_refuses_a_casualty_in_a_figure_of_another_claim(db, world):
+    other = Claim.objects.create(external_id="other-claim", document=world["claim"].document,
+                                 claimant=world["claim"].claimant, event=world["claim"].event,
+                                 statement="Another claim.")
+    with pytest.raises(ValidationError, match="same claim"):
+        Casualty.objects.create(claim=other, figure=world["figure"], category="civilian", outcome="killed")
