@@ -50,7 +50,10 @@ class TrackedQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         ctx = provenance.current()
-        values = {**stamp_values(adding=False), **kwargs, "version": F("version") + 1}
+        # The caller's values win over the stamp's, whether named by field (updated_by) or column (updated_by_id).
+        given = {self.model._meta.get_field(name).attname for name in kwargs}
+        stamp = {attname: value for attname, value in stamp_values(adding=False).items() if attname not in given}
+        values = {**stamp, **kwargs, "version": F("version") + 1}
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))
             if not pks:

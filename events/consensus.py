@@ -36,6 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -142,7 +143,10 @@ class Fact(NamedTuple):  # a tuple: an import makes one per figure, and tuples a
 def _values(queryset) -> list[tuple]:
     """A values_list queryset's rows straight from the cursor: its columns (ids, numbers, text)
     need no conversion, and an import reads one row per figure."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    except EmptyResultSet:  # e.g. claim_id__in=[]: Django knows there are no rows
+        return []
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -331,7 +335,8 @@ def recompute(event_ids):
             for claim in claims:
                 by_event[claim.event_id].append(claim)
             ConsensusFigure.objects.filter(event_id__in=chunk).delete()
-            rows = (row for event_id in chunk for row in _rows(event_id, by_event[event_id], facts, roots))
+            # A list, not a generator: nothing may query the connection while COPY writes to it.
+            rows = [row for event_id in chunk for row in _rows(event_id, by_event[event_id], facts, roots)]
             bulk.insert(ConsensusFigure, fields, ([row[name] for name in attnames] for row in rows),
                         shared={"computed_at": timezone.now()})
 

@@ -89,3 +89,14 @@ def test_seed_and_import_channels_are_kept(world):
         claim = Claim.objects.create(document=world["document"], claimant=world["source"], statement="seeded")
     assert claim.channel == "seed"
     assert claim.created_by is None
+
+
+@pytest.mark.parametrize("name", ["updated_by", "updated_by_id"])
+def test_queryset_update_keeps_a_provenance_value_the_caller_gives(world, verifier, editor, name):
+    # The caller's value wins over the stamp's, however the field is named (PostgreSQL refuses a
+    # column assigned twice, so both must never reach the SQL).
+    claim = world["claim"]
+    with acting(user=verifier, channel=Channel.ADMIN):
+        Claim.objects.filter(pk=claim.pk).update(**{name: editor if name == "updated_by" else editor.pk})
+    claim.refresh_from_db()
+    assert claim.updated_by == editor and claim.last_channel == Channel.ADMIN

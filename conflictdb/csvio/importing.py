@@ -287,6 +287,10 @@ class _RowReader:
             get = memo.get
             values = [get(cells[index], _MISSING) for _n, cells in rows]
             missed = [position for position, value in enumerate(values) if value is _MISSING]
+        elif plan.sub:  # a reference named by several cells: rows leaving them all empty name nothing
+            indexes = [sub_index for _column, sub_index, _key in plan.sub.values()]
+            values = [None] * len(rows)
+            missed = [position for position, (_n, cells) in enumerate(rows) if any(cells[i] for i in indexes)]
         else:
             values, missed = [None] * len(rows), range(len(rows))
         keep = memo is not None and not self.resolver.volatile
@@ -295,6 +299,9 @@ class _RowReader:
         for position in missed:
             number, cells = rows[position]
             raw = cells[index] if index >= 0 else ""
+            if keep and raw in memo:  # a text first seen earlier in this chunk
+                values[position] = memo[raw]
+                continue
             cell = unneutralise(raw) if raw[:2] in _NEUTRALISED else raw
             try:
                 values[position] = value = convert(cell, cells)
