@@ -605,11 +605,16 @@ class _Importer:
         self.touched_claims: set[int] = set()
         self.touched_documents: set[int] = set()
         self.touched_events: set[int] = set()
+        # Columns naming a record of the same model, maybe one a later chunk of this file creates:
+        # their rows are retried once it exists. Names resolved through the resolver's memos
+        # (a place's parent) also need those memos dropped after each write; a reference looked
+        # up by its cells (a figure's larger figure) reads the database each time.
         self.self_columns = set()
+        self.self_referencing = False
         for plan in self.plan.fields.values():
             if (plan.key or plan.sub) and plan.model_field.related_model is spec.model:
                 self.self_columns |= {plan.column, f"{plan.name}_ref"}
-        self.self_referencing = bool(self.self_columns)
+                self.self_referencing = self.self_referencing or bool(plan.key)
         self.deferred, self.final_pass, self.last_deferred = [], False, -1
 
     def run(self):
