@@ -445,9 +445,10 @@ class _RowReader:
         if not any((cells[index] if index < len(cells) else "").strip() for _c, index, _k in plan.sub.values()):
             return None  # every cell empty: no reference
         related = plan.model_field.related_model
-        lookup = {}
-        for sub, (_column, index, key) in plan.sub.items():
+        lookup, named = {}, []
+        for sub, (column, index, key) in plan.sub.items():
             text = cells[index].strip() if index < len(cells) else ""
+            named.append(f"{column} {text!r}")
             if key:
                 lookup[f"{sub}_id"] = self.resolver.resolve(key, text)
             elif isinstance(related._meta.get_field(sub), models.IntegerField):
@@ -459,8 +460,9 @@ class _RowReader:
             # A figure within the row's own claim (a larger figure, the figure a victim is counted
             # in): the models' rules require the same claim, and the key cells are unique only there.
             lookup["claim_id"] = self.resolver.resolve(claim.key, cells[claim.index])
+            named.append(f"in claim {cells[claim.index].strip()!r}")
         found = list(related._base_manager.filter(**lookup).values_list("pk", flat=True)[:2])
-        described = ", ".join(f"{name.removesuffix('_id')}={value}" for name, value in lookup.items())
+        described = ", ".join(named)
         if not found:
             raise v.CellError(f"no {related._meta.verbose_name} matches {described}")
         if len(found) > 1:
