@@ -2,8 +2,9 @@
 and a complete change history (bulk writes included).
 
 Rule homes:
-- stamping (who, when, which door, which import batch/row) — TrackedModel.save and
-  TrackedQuerySet.update/bulk_create, reading conflictdb.provenance;
+- stamping (who, when, which door, which import batch/row) — stamp_values(), read by
+  TrackedModel.save, TrackedQuerySet.update/bulk_create and the import's bulk path
+  (conflictdb.bulk), from conflictdb.provenance;
 - history — django-simple-history, fed by the same context; `queryset.update()` and
   `bulk_create()` write historical rows too, so no bulk path bypasses it.
 """
