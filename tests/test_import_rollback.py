@@ -81,6 +81,25 @@ def test_rollback_needs_a_data_manager_a_reason_and_an_applied_batch(world, data
         rollback(batch, user=data_manager, reason="again")
 
 
+def test_reverting_needs_the_change_permission_of_what_is_reverted(world, data_manager, tmp_path):
+    from django.contrib.auth.models import Permission
+
+    _import(data_manager)
+    changed = tmp_path / "figures.csv"
+    changed.write_text((FIXTURES / "figures_good.csv").read_text().replace("10,10,exact,ten fighters",
+                                                                            "11,11,exact,eleven fighters"))
+    second = _import(data_manager, changed)
+    limited = type(data_manager).objects.get(pk=data_manager.pk)  # a fresh permission cache
+    limited.user_permissions.add(Permission.objects.get(codename="import_data"))
+    limited.groups.clear()
+    limited.user_permissions.add(*Permission.objects.filter(codename__in=["view_casualtyfigure", "add_casualtyfigure"]))
+    with pytest.raises(RollbackRefused, match=r"missing events\.change_casualtyfigure\)\. Nothing was changed"):
+        rollback(second, user=limited, reason="wrong file")
+    second.refresh_from_db()
+    assert second.status == "applied"
+    assert CasualtyFigure.objects.filter(wording="eleven fighters").exists()
+
+
 def test_the_rollback_command(world, data_manager):
     batch = _import(data_manager)
     out = io.StringIO()

@@ -9,8 +9,9 @@
 - All or nothing, and only when nothing touched those records since: a record changed after the
   batch (by a later import, an editor, a verification) makes the rollback refuse, naming it —
   roll back the later work first, or correct by hand.
-- The batch is marked rolled back with who, when and why. Needs sources.import_data, and the
-  verification workflow's own permission to retract (data managers have both).
+- The batch is marked rolled back with who, when and why. Needs sources.import_data, the change
+  permission of every model whose records it reverts, and the verification workflow's own
+  permission to retract (data managers have all three).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -106,6 +108,13 @@ def rollback(batch, *, user, reason: str) -> RollbackResult:
         raise RollbackRefused(f"Batch #{batch.pk} is {batch.get_status_display().lower()}: only an applied batch "
                               "can be rolled back.")
     created, changed, conflicts = plan(batch)
+    # Reverting is changing: the same permission as changing those records by hand (retracting the
+    # created ones is asked of the verification workflow, which checks its own).
+    missing = sorted({name for model in changed if not user.has_perm(
+        name := f"{model._meta.app_label}.{get_permission_codename('change', model._meta)}")})
+    if missing:
+        raise RollbackRefused(f"Rolling back batch #{batch.pk} reverts records you may not change (missing "
+                              f"{', '.join(missing)}). Nothing was changed.")
     if conflicts:
         shown = "; ".join(conflicts[:10]) + (f"; and {len(conflicts) - 10} more" if len(conflicts) > 10 else "")
         raise RollbackRefused(f"Batch #{batch.pk} cannot be rolled back: {shown}. Nothing was changed.", conflicts)
