@@ -5,6 +5,8 @@ Figures, equipment, territorial changes, attacks and displacement hang off claim
 the claims of every source about one incident.
 """
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -316,6 +318,13 @@ def _sub_type_matches_type():
     return condition
 
 
+def assign_external_id(record, kind: str) -> None:
+    """A record entered by hand gets a stable external id too: CSV files name events and claims
+    by it (conflictdb.csvio.columns), so an export of hand-entered records imports back."""
+    if not record.external_id:
+        record.external_id = f"conflictdb:{kind}:{uuid.uuid4().hex[:16]}"
+
+
 class Event(TrackedModel):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
@@ -326,7 +335,8 @@ class Event(TrackedModel):
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     civilian_targeting = models.BooleanField(default=False)
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
+        max_length=100, blank=True,
+        help_text="Stable id from a seed or import file, for idempotent re-import; assigned when left empty.",
     )
     acled_id = models.CharField(max_length=30, blank=True, help_text="ACLED event_id_cnty, for re-import.")
     ucdp_id = models.CharField(max_length=30, blank=True, help_text="UCDP GED id, for re-import.")
@@ -354,6 +364,10 @@ class Event(TrackedModel):
             models.UniqueConstraint(fields=["acled_id"], condition=~Q(acled_id=""), name="event_acled_id_unique"),
             models.UniqueConstraint(fields=["ucdp_id"], condition=~Q(ucdp_id=""), name="event_ucdp_id_unique"),
         ]
+
+    def prepare_write(self):
+        super().prepare_write()
+        assign_external_id(self, "event")
 
     def __str__(self):
         return f"{self.date_start:%Y-%m-%d} {self.title}"
@@ -427,7 +441,8 @@ class Claim(TrackedModel):
     )
     excerpts = models.ManyToManyField(Excerpt, through="ClaimExcerpt", related_name="claims", blank=True)
     external_id = models.CharField(
-        max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
+        max_length=100, blank=True,
+        help_text="Stable id from a seed or import file, for idempotent re-import; assigned when left empty.",
     )
     stance = models.CharField(max_length=8, choices=Stance.choices, default=Stance.ASSERTS)
     statement = models.TextField(help_text="A short paraphrase of what is claimed.")
@@ -476,6 +491,7 @@ class Claim(TrackedModel):
     def prepare_write(self):
         super().prepare_write()
         grading.guard(self)
+        assign_external_id(self, "claim")
 
     def verification_refusal(self, to_status):
         """Why this claim may not take `to_status` on the evidence (None when it may)."""

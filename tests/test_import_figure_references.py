@@ -136,3 +136,26 @@ def test_the_model_refuses_a_casualty_in_a_figure_of_another_claim(db, world):
                                  statement="Another claim.")
     with pytest.raises(ValidationError, match="same claim"):
         Casualty.objects.create(claim=other, figure=world["figure"], category="civilian", outcome="killed")
+
+
+def test_hand_entered_events_and_claims_get_an_external_id_that_exports_name(db, data_manager, tmp_path, world):
+    claim = Claim.objects.create(document=world["claim"].document, claimant=world["claim"].claimant,
+                                 event=world["event"], statement="Entered by hand.")
+    assert claim.external_id.startswith("conflictdb:claim:") and world["event"].external_id.startswith("conflictdb:event:")
+    CasualtyFigure.objects.create(claim=claim, category="civilian", outcome="injured", low=2, high=2)
+    exported = _export(data_manager, "casualtyfigure", tmp_path)
+    assert f"{claim.external_id},,civilian,,injured,2,2," in exported.read_text(encoding="utf-8")
+    outcome = import_file(exported, "casualtyfigure", user=data_manager, dry_run=True)
+    assert outcome.errors == [] and outcome.counts["unchanged"] == CasualtyFigure.objects.count()
+
+
+def test_the_migration_gives_existing_hand_entered_records_an_id(db, world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("events.migrations.0004_external_ids_for_hand_entered_records")
+    Claim.objects.filter(pk=world["claim"].pk).update(external_id="")
+    migration.backfill(apps, None)
+    world["claim"].refresh_from_db()
+    assert world["claim"].external_id.startswith("conflictdb:claim:")
