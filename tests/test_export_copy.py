@@ -21,7 +21,8 @@ from tests.factories import make_world
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
 
 AWKWARD = ["=1+1", "+963 Media", "-2 dead", "@SUM(A1)", "\tHidden", "\rHidden", 'Say "hi", twice',
-           "two\nlines", "crlf\r\nline", "trailing comma,", "ناحية سرمين", "'already quoted", " spaced ", "\\."]
+           "two\nlines", "crlf\r\nline", "trailing comma,", "ناحية سرمين", "'already quoted", " spaced ", "\\.",
+           "'=quoted formula", "''-twice quoted"]
 
 
 @pytest.fixture
@@ -79,6 +80,7 @@ def test_the_awkward_cells_are_there(world, data_manager):
     assert copied
     assert "\"two\nlines\"" in text and "\"crlf\r\nline\"" in text and '"Say ""hi"", twice"' in text
     assert "'+963 Media 1" in text and "'\tHidden" in text
+    assert "''=quoted formula" in text and "'''-twice quoted" in text and "'already quoted" in text
 
 
 @on_postgresql

@@ -26,7 +26,13 @@ def test_formula_starts_are_neutralised(text):
     assert safety.unneutralise(safety.neutralise(text)) == text
 
 
-@pytest.mark.parametrize("text", ["Aleppo", "3 killed", "", "'quoted", "a=b"])
+@pytest.mark.parametrize("text", ["'=1+1", "''-2 dead", "'''@x"])
+def test_apostrophes_before_a_formula_start_get_one_more_and_come_back_exactly(text):
+    assert safety.neutralise(text) == "'" + text
+    assert safety.unneutralise(safety.neutralise(text)) == text
+
+
+@pytest.mark.parametrize("text", ["Aleppo", "3 killed", "", "'quoted", "a=b", "''", "' =x"])
 def test_ordinary_text_is_left_alone(text):
     assert safety.neutralise(text) == text
     assert safety.unneutralise(text) == text
@@ -74,3 +80,18 @@ def test_the_librarys_format_neutralises_more_than_equals():
     rows = list(csv.reader(io.StringIO(text)))[1:]
     assert [row[0] for row in rows] == ["'" + text for text in DANGEROUS]
     assert {(row[1], row[2]) for row in rows} == {("-5", "-1.5")}
+
+
+def test_a_value_beginning_with_an_apostrophe_and_a_formula_start_round_trips(editor, data_manager):
+    from conflictdb.csvio.importing import import_file
+    from events.models import Actor
+
+    with acting(user=editor, channel=Channel.ADMIN):
+        Actor.objects.create(name="'=Quoted militia", kind="militia", description="''-twice")
+    out = io.StringIO()
+    write_csv(export_for("actor", data_manager), out, bom=False)
+    row = next(row for row in csv.DictReader(io.StringIO(out.getvalue())) if "Quoted" in row["name"])
+    assert (row["name"], row["description"]) == ("''=Quoted militia", "'''-twice")
+    outcome = import_file(io.BytesIO(out.getvalue().encode()), "actor", user=data_manager, file_name="a.csv")
+    assert outcome.errors == [] and outcome.counts["unchanged"] == Actor.objects.count()
+    assert Actor.objects.get(name="'=Quoted militia").description == "''-twice"

@@ -31,7 +31,7 @@ from django.db import connections, models
 
 from conflictdb import protection
 from conflictdb.csvio import columns as cols
-from conflictdb.csvio.safety import FORMULA_START, SAFE_FROM, neutralise
+from conflictdb.csvio.safety import FORMULA_START, NEUTRALISER, RISKY_FIRST, SAFE_FROM, neutralise
 
 CHUNK_SIZE = 2000
 FORMATS = ("csv", "xlsx")
@@ -65,10 +65,7 @@ def _text(value):
         return ""
     if value.__class__ is not str:
         value = str(value)
-    return value if value >= SAFE_FROM or value[:1] not in _FORMULA_CHARS else neutralise(value)
-
-
-_FORMULA_CHARS = frozenset(start[0] for start in FORMULA_START)
+    return value if value >= SAFE_FROM or value[:1] not in RISKY_FIRST else neutralise(value)
 
 
 def _bool(value):
@@ -217,7 +214,8 @@ class ModelExport:
         """One function for the whole row: a list display of the cells' expressions, so that a row
         costs one call instead of one per cell (the export's hot loop)."""
         source = "def row(r):\n    return [" + ", ".join(expressions) + "]\n"
-        namespace = {"h": self._helpers, "B": _BOOLEANS, "t": _text, "dt": _datetime, "u": _url_or_none}
+        namespace = {"h": self._helpers, "B": _BOOLEANS, "t": _text, "dt": _datetime, "u": _url_or_none,
+                     "n": neutralise}
         exec(compile(source, f"<export {self.name}>", "exec"), namespace)  # noqa: S102 — our own expressions
         return namespace["row"]
 
@@ -302,8 +300,10 @@ class _SqlText(models.Func):
 
 
 # Formula safety in SQL, from safety.FORMULA_START; NULLIF: COPY quotes an empty string, csv does not.
+# As safety.neutralise: a formula start, also behind leading apostrophes, gets one apostrophe more.
 _SQL_RISKY = ", ".join(f"chr({ord(start[0])})" for start in FORMULA_START)
-_SQL_SAFE = "NULLIF(CASE WHEN left({0}, 1) IN (%s) THEN '''' || {0} ELSE {0} END, '')" % _SQL_RISKY
+_SQL_SAFE = ("NULLIF(CASE WHEN left(ltrim({0}, chr(%d)), 1) IN (%s) THEN chr(%d) || {0} ELSE {0} END, '')"
+             % (ord(NEUTRALISER), _SQL_RISKY, ord(NEUTRALISER)))
 _SQL_PLACEHOLDER = protection.PLACEHOLDER.replace("'", "''")
 
 
@@ -387,8 +387,8 @@ _BOOLEANS = {None: "", True: "true", False: "false"}  # 1 and 0 (SQLite) hash as
 _EXPRESSIONS = {
     # safety.SAFE_FROM: one comparison clears most cells (names, words, Arabic) without indexing.
     # The set and the bound are literals, so the compiled row holds them as constants.
-    "text": "(v if not (v := {0}) or v >= %r or v[0] not in {{%s}} else \"'\" + v)" % (
-        SAFE_FROM, ", ".join(map(repr, sorted(_FORMULA_CHARS)))),
+    "text": "(v if not (v := {0}) or v >= %r or v[0] not in {{%s}} else n(v))" % (
+        SAFE_FROM, ", ".join(map(repr, sorted(RISKY_FIRST)))),
     "value": "{0}",
     "bool": "B[{0}]",
     "datetime": "dt({0})",

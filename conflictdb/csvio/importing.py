@@ -42,7 +42,7 @@ from conflictdb.csvio import columns as c
 from conflictdb.csvio import values as v
 from conflictdb.csvio.keys import KeyResolver
 from conflictdb.csvio.reading import FileProblem, Table, open_table
-from conflictdb.csvio.safety import unneutralise
+from conflictdb.csvio.safety import NEUTRALISER, unneutralise
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
 from conflictdb.services import WriteStatus
@@ -52,7 +52,6 @@ CHUNK_SIZE = 5000
 MAX_STORED_ERRORS = 10_000
 _QUANTITY = ("low", "high", "qualifier", "wording")
 _QUALIFIERS = frozenset(Qualifier.values)
-_NEUTRALISED = {"'" + start for start in ("=", "+", "-", "@", "\t", "\r")}
 _url = URLValidator()
 
 
@@ -302,7 +301,7 @@ class _RowReader:
             if keep and raw in memo:  # a text first seen earlier in this chunk
                 values[position] = memo[raw]
                 continue
-            cell = unneutralise(raw) if raw[:2] in _NEUTRALISED else raw
+            cell = unneutralise(raw) if raw[:1] == NEUTRALISER else raw
             try:
                 values[position] = value = convert(cell, cells)
             except v.CellError as error:

@@ -12,19 +12,24 @@ from decimal import Decimal
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
-# Text that sorts at or after this cannot start a formula (every start above sorts before it): one
-# string comparison clears most cells in the exporter's hot loop.
-SAFE_FROM = chr(max(ord(start[0]) for start in FORMULA_START) + 1)
+# First characters of the cells neutralise() may change: the formula starts, and the apostrophe
+# (a value that itself begins with apostrophes before a formula start gets one more, so that the
+# import, dropping one, gives it back exactly).
+RISKY_FIRST = frozenset({*(start[0] for start in FORMULA_START), NEUTRALISER})
+# Text that sorts at or after this cannot need neutralising (every risky first character sorts
+# before it): one string comparison clears most cells in the exporter's hot loop.
+SAFE_FROM = chr(max(map(ord, RISKY_FIRST)) + 1)
 
 
 def neutralise(text: str) -> str:
-    """Text as it may be written into a cell: formula starts prefixed with an apostrophe."""
-    return NEUTRALISER + text if text.startswith(FORMULA_START) else text
+    """Text as it may be written into a cell: a formula start — also one behind apostrophes — gets
+    a leading apostrophe."""
+    return NEUTRALISER + text if text.lstrip(NEUTRALISER).startswith(FORMULA_START) else text
 
 
 def unneutralise(text: str) -> str:
-    """The inverse, for importing our own exports: one apostrophe before a formula start is dropped."""
-    if text.startswith(NEUTRALISER) and text[1:].startswith(FORMULA_START):
+    """The exact inverse, for importing our own exports: that apostrophe is dropped."""
+    if text.startswith(NEUTRALISER) and text.lstrip(NEUTRALISER).startswith(FORMULA_START):
         return text[1:]
     return text
 
