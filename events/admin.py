@@ -569,6 +569,7 @@ class DisplacementAdmin(ClaimChildAdmin):
     list_filter = ("unit", "qualifier", "verification_status")
     autocomplete_fields = ("claim",)
     inlines = [DisplacementPlaceInline]
+    ordering = ("-pk",)  # the model has no ordering: its autocomplete (from displacement places) pages stably
 
 
 @admin.register(ClaimExcerpt)
