@@ -637,6 +637,18 @@ class CasualtyFigure(Quantity, TrackedModel):
             raise ValidationError({"part_of": "A figure can only be part of a figure of the same claim."})
         if self.part_of_id is not None and self.part_of_id == self.pk:
             raise ValidationError({"part_of": "A figure cannot be part of itself."})
+        if self.part_of_id is not None and self.pk is not None:
+            # Totals leave out every figure that is part of another: a loop would drop them all.
+            seen, above = {self.pk}, self.part_of_id
+            while above is not None and above not in seen:
+                seen.add(above)
+                above = type(self)._base_manager.filter(pk=above).values_list("part_of_id", flat=True).first()
+            if above is not None:
+                raise ValidationError({"part_of": "The larger figure is itself part of this one (a loop)."})
+        moved = self.pk is not None and getattr(self, "_loaded_claim_id", self.claim_id) != self.claim_id
+        if moved and (self.parts.exists() or self.casualties.exists()):
+            raise ValidationError({"claim": "This figure has parts or casualty records of its claim: move or "
+                                            "unlink them first (they must stay with a figure of their own claim)."})
 
     def __str__(self):
         whose = self.affiliation.short_name or self.affiliation.name if self.affiliation_id else self.get_category_display()

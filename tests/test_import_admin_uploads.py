@@ -126,3 +126,22 @@ def test_a_directory_taken_by_a_symlink_is_refused(uploads_dir, manager_client, 
         manager_client.post(reverse(IMPORT_URL),
                             {"file": SimpleUploadedFile("a.csv", (FIXTURES / "actors_utf8.csv").read_bytes())})
     assert list(elsewhere.iterdir()) == []
+
+
+def test_opening_the_import_page_sweeps_abandoned_previews_too(uploads_dir, manager_client):
+    stale = _kept(manager_client, _preview(manager_client))
+    fresh = _kept(manager_client, _preview(manager_client, "actors_utf8_bom_semicolon.csv"))
+    _age(stale)
+    assert manager_client.get(reverse(IMPORT_URL)).status_code == 200
+    assert not stale.exists() and fresh.exists()
+
+
+def test_a_preview_that_fails_keeps_no_file(uploads_dir, manager_client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the engine failed")
+
+    monkeypatch.setattr(admin_import, "import_file", broken)
+    content = (FIXTURES / "actors_utf8.csv").read_bytes()
+    with pytest.raises(RuntimeError):
+        manager_client.post(reverse(IMPORT_URL), {"file": SimpleUploadedFile("actors.csv", content)})
+    assert list(uploads_dir.iterdir()) == []

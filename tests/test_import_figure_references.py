@@ -156,6 +156,65 @@ def test_the_migration_gives_existing_hand_entered_records_an_id(db, world):
 
     migration = importlib.import_module("events.migrations.0004_external_ids_for_hand_entered_records")
     Claim.objects.filter(pk=world["claim"].pk).update(external_id="")
+    Claim.history.filter(id=world["claim"].pk).update(external_id="")
     migration.backfill(apps, None)
     world["claim"].refresh_from_db()
     assert world["claim"].external_id.startswith("conflictdb:claim:")
+    # The history carries it too, so restoring or rolling back an older version keeps the id.
+    assert set(Claim.history.filter(id=world["claim"].pk).values_list("external_id", flat=True)) == {
+        world["claim"].external_id}
+
+
+def test_place_and_date_tell_two_such_figures_apart_and_round_trip(db, data_manager, tmp_path, world):
+    figure = world["figure"]
+    place = Location.objects.create(name="Kafr Test", kind=Location.Kind.COMMUNITY, pcode="SY999999")
+    other = CasualtyFigure.objects.create(claim=figure.claim, affiliation=figure.affiliation, category=figure.category,
+                                          subgroup=figure.subgroup, outcome=figure.outcome, low=4, high=4, place=place)
+    header = HEADER.rstrip("\n") + ",part_of_place_ref,part_of_date\n"
+    row = (f"{figure.claim.external_id},{figure.affiliation.name},combatant,officer,killed,1,1,exact,,,,"
+           f"{figure.affiliation.name},Combatant,,Killed")  # labels are accepted as everywhere
+    outcome = _import(tmp_path, header + row + ",SY999999,\n", data_manager)
+    assert outcome.errors == [], outcome.errors
+    officer = CasualtyFigure.objects.get(claim=figure.claim, subgroup="officer")
+    assert officer.part_of == other
+    exported = _export(data_manager, "casualtyfigure", tmp_path)
+    again = import_file(exported, "casualtyfigure", user=data_manager, dry_run=True)
+    assert again.errors == [] and again.counts["unchanged"] == CasualtyFigure.objects.count()
+
+
+def test_an_unknown_claim_is_reported_once_under_its_own_column(db, data_manager, tmp_path, world):
+    text = HEADER + (f"no-such-claim,{world['actor'].name},combatant,officer,killed,1,1,exact,,,,"
+                     f"{world['actor'].name},combatant,,killed\n")
+    outcome = _import(tmp_path, text, data_manager)
+    assert [error.column for error in outcome.errors] == ["claim"]
+
+
+def test_the_four_reference_columns_go_together(db, data_manager, tmp_path, world):
+    text = ("claim,category,outcome,low,part_of_category,part_of_outcome\n"
+            f"{world['claim'].external_id},combatant,killed,1,combatant,killed\n")
+    outcome = _import(tmp_path, text, data_manager)
+    [error] = outcome.errors
+    assert error.row == 1 and error.column == "part_of_affiliation, part_of_subgroup"
+    assert "a reference needs all of them" in error.reason
+
+
+def test_a_loop_of_larger_figures_is_refused(db, world, editor):
+    figure = world["figure"]
+    with acting(user=editor):
+        part = CasualtyFigure.objects.create(claim=figure.claim, category="combatant", subgroup="officer",
+                                             outcome="killed", low=1, high=1, part_of=figure)
+        figure.part_of = part
+        with pytest.raises(ValidationError, match="a loop"):
+            figure.save()
+
+
+def test_a_figure_with_parts_or_casualties_cannot_move_to_another_claim(db, world, editor):
+    figure = world["figure"]
+    other = Claim.objects.create(document=world["claim"].document, claimant=world["claim"].claimant,
+                                 statement="Another claim.")
+    with acting(user=editor):
+        Casualty.objects.create(claim=figure.claim, figure=figure, category="combatant", outcome="killed")
+        moved = CasualtyFigure.objects.get(pk=figure.pk)
+        moved.claim = other
+        with pytest.raises(ValidationError, match="move or unlink them first"):
+            moved.save()

@@ -118,13 +118,18 @@ class CsvImportAdminMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied("Importing needs the data managers' permission (sources.import_data) and the "
                                    "right to add and change these records.")
+        _sweep(_upload_dir())  # every visit, not only uploads: abandoned previews must not outlive the retention
         if request.method == "POST" and "confirm" in request.POST:
             return self._confirm(request)
         form = ImportForm(request.POST or None, request.FILES or None)
         outcome = token = None
         if request.method == "POST" and form.is_valid():
             token, upload = self._keep(request, form)
-            outcome = self._apply(request, upload, upload["path"], dry_run=True)
+            try:
+                outcome = self._apply(request, upload, upload["path"], dry_run=True)
+            except BaseException:
+                self._discard(request, token)  # no preview to confirm: do not keep the file
+                raise
             if outcome.refused:
                 self._discard(request, token)
                 token = None
@@ -134,7 +139,6 @@ class CsvImportAdminMixin:
         """Keep the uploaded file until it is confirmed (a private temporary file, named in the session)."""
         uploaded = form.cleaned_data["file"]
         directory = _upload_dir()
-        _sweep(directory)  # on every upload, so abandoned previews cannot pile up
         uploads = request.session.setdefault(_SESSION_KEY, {})
         for gone in [token for token, kept in uploads.items() if not os.path.exists(kept["path"])]:
             del uploads[gone]
@@ -186,8 +190,10 @@ class CsvImportAdminMixin:
                 self._discard(request, token)
                 raise PermissionDenied("The uploaded file changed after its preview.")
             handle.seek(0)
-            outcome = self._apply(request, upload, handle, dry_run=False)
-        self._discard(request, token)
+            try:
+                outcome = self._apply(request, upload, handle, dry_run=False)
+            finally:  # applied, refused or failed: this preview is used up
+                self._discard(request, token)
         if outcome.refused:  # the database changed since the preview
             messages.error(request, f"Refused, nothing was changed: {outcome.error_count} errors.")
             return self._page(request, ImportForm(), outcome, None)

@@ -75,6 +75,8 @@ class Column:
     key: str | None = None
     help: str = ""
     importable: bool = True  # False: written for readers, ignored on import
+    # In a reference named by several cells: optional, and only narrows the match when filled.
+    narrows: bool = False
 
     @property
     def field_name(self) -> str:
@@ -114,18 +116,24 @@ def place_columns(path: str, name: str | None = None, help: str = "") -> tuple[C
 
 
 def figure_columns(path: str, what: str) -> tuple[Column, ...]:
-    """A casualty figure of the row's own claim, named by its party, category, subgroup and outcome."""
+    """A casualty figure of the row's own claim, named by its party, category, subgroup and outcome
+    (and, when two figures of the claim share those, by its place and date)."""
     return (
         Column(f"{path}_affiliation", f"{path}__affiliation", ACTOR,
                f"With the next three columns: {what}; all four empty for none."),
         Column(f"{path}_category", f"{path}__category", help="That figure's category."),
         Column(f"{path}_subgroup", f"{path}__subgroup", help="That figure's subgroup (empty for none)."),
         Column(f"{path}_outcome", f"{path}__outcome", help="That figure's outcome."),
+        Column(f"{path}_place_ref", f"{path}__place", LOCATION_REF, narrows=True,
+               help="That figure's place (P-code or geonames:<id>); optional, tells two such figures apart."),
+        Column(f"{path}_date", f"{path}__date", narrows=True,
+               help="That figure's date; optional, tells two such figures apart."),
     )
 
 
-FIGURE_NOTE = ("A figure is named by its party, category, subgroup and outcome within the row's own claim; when "
-               "the claim has two such figures (different places or dates) the reference is refused as ambiguous.")
+FIGURE_NOTE = ("A figure is named by its party, category, subgroup and outcome within the row's own claim, and by "
+               "its place and date when the claim has two such figures; a reference that still names two is "
+               "refused as ambiguous.")
 
 
 def quantity_columns() -> tuple[Column, ...]:

@@ -157,7 +157,11 @@ class _Plan:
             index = seen[column.name]
             first, _, rest = column.path.partition("__")
             model_field = self.model._meta.get_field(first)
-            if column.key == c.LOCATION_REF:
+            if rest and column.key != c.DISPLACEMENT:  # a cell of a reference named by several cells
+                plan = compound.setdefault(first, _FieldPlan(first, model_field.attname, model_field, column.name,
+                                                             index))
+                plan.sub[rest] = (column.name, index, column.key)
+            elif column.key == c.LOCATION_REF:
                 plan = self.fields.get(first)
                 if plan is None:
                     plan = self.fields[first] = _FieldPlan(first, model_field.attname, model_field, column.name,
@@ -170,14 +174,17 @@ class _Plan:
                                                     c.LOCATION)
                 else:
                     plan.column, plan.index = column.name, index
-            elif rest and column.key != c.DISPLACEMENT:
-                plan = compound.setdefault(first, _FieldPlan(first, model_field.attname, model_field, column.name,
-                                                             index))
-                plan.sub[rest] = (column.name, index, column.key)
             else:
                 self.fields[first] = _FieldPlan(first, model_field.attname, model_field, column.name, index,
                                                 column.key)
         self.fields.update(compound)
+        for first, plan in compound.items():  # the cells of a reference go together (a partial one matches too much)
+            needed = [column.name for column in spec.columns if column.importable and not column.narrows
+                      and column.path.partition("__")[0] == first and column.path.partition("__")[2]]
+            missing = [name for name in needed if name not in seen]
+            if missing:
+                self.errors.append(RowError(1, ", ".join(missing), "", f"these columns go with {plan.column}: a "
+                                                                        "reference needs all of them"))
         self.key_fields = self._key_fields()
         self.alternatives = self._alternatives()
         self.alias_model = any(f.name == "normalised" for f in self.model._meta.fields)
@@ -440,25 +447,38 @@ class _RowReader:
 
     def compound(self, plan: _FieldPlan, cells):
         """A foreign key named by several cells: a quote by its document and offsets, a larger figure
-        by its party, category, subgroup and outcome within the row's own claim."""
+        by its party, category, subgroup and outcome (place and date if needed) within the row's own
+        claim. Choice cells take the value or the label, as everywhere."""
         if not any((cells[index] if index < len(cells) else "").strip() for _c, index, _k in plan.sub.values()):
             return None  # every cell empty: no reference
         related = plan.model_field.related_model
         lookup, named = {}, []
         for sub, (column, index, key) in plan.sub.items():
             text = cells[index].strip() if index < len(cells) else ""
+            if not text and self.plan.spec.column(column).narrows:
+                continue
             named.append(f"{column} {text!r}")
-            if key:
-                lookup[f"{sub}_id"] = self.resolver.resolve(key, text)
-            elif isinstance(related._meta.get_field(sub), models.IntegerField):
+            field = related._meta.get_field(sub)
+            if key == c.LOCATION_REF:  # a P-code or geonames:<id> decides, as in a place's own _ref column
+                lookup[field.attname] = self.resolver.resolve(c.LOCATION, "", ref=text)
+            elif key:
+                lookup[field.attname] = self.resolver.resolve(key, text)
+            elif isinstance(field, models.IntegerField):
                 lookup[sub] = v.parse_int(text)
+            elif isinstance(field, models.DateField):
+                lookup[sub] = v.parse_date(text, dayfirst=self.dayfirst)
+            elif field.choices:
+                lookup[sub] = self.choice(field, text)
             else:
                 lookup[sub] = text
         claim = self.plan.fields.get("claim")
         if claim is not None and any(f.name == "claim" for f in related._meta.fields):
             # A figure within the row's own claim (a larger figure, the figure a victim is counted
             # in): the models' rules require the same claim, and the key cells are unique only there.
-            lookup["claim_id"] = self.resolver.resolve(claim.key, cells[claim.index])
+            try:
+                lookup["claim_id"] = self.resolver.resolve(claim.key, cells[claim.index])
+            except v.CellError:
+                return None  # the claim column reports it
             named.append(f"in claim {cells[claim.index].strip()!r}")
         found = list(related._base_manager.filter(**lookup).values_list("pk", flat=True)[:2])
         described = ", ".join(named)

@@ -7,11 +7,15 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """Events and claims entered by hand before ids were assigned get one now (same form as
-    events.models.assign_external_id). Only the id is set: no new version, as for a schema change."""
+    events.models.assign_external_id), in their history too: a version restored or rolled back
+    later must bring the same id back, not an empty one that would be replaced by a new id."""
     for name, kind in (("Event", "event"), ("Claim", "claim")):
         model = apps.get_model("events", name)
+        history = apps.get_model("events", f"Historical{name}")
         for pk in model._base_manager.filter(external_id="").values_list("pk", flat=True):
-            model._base_manager.filter(pk=pk).update(external_id=f"conflictdb:{kind}:{uuid.uuid4().hex[:16]}")
+            external_id = f"conflictdb:{kind}:{uuid.uuid4().hex[:16]}"
+            model._base_manager.filter(pk=pk).update(external_id=external_id)
+            history._base_manager.filter(id=pk, external_id="").update(external_id=external_id)
 
 
 class Migration(migrations.Migration):
