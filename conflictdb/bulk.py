@@ -13,14 +13,16 @@ paths keep every rule and change only the mechanics:
   batch, row number and version 1): the historical rows simple-history's bulk_history_create
   would write, with the history user and reason of the provenance context.
 Used by the CSV import engine (conflictdb.csvio.importing) and the consensus refresh
-(events.consensus).
+(events.consensus); `sql_of()` serves the paths that read rows on a raw cursor.
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Iterable, Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import DateField, DateTimeField, DecimalField, JSONField
 from django.db.models.base import ModelState
@@ -90,34 +92,39 @@ def insert(model, fields: Sequence, rows: Iterable[Sequence], *, shared: dict | 
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(field.column) for field in [*fields, *shared_fields])
-    count = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # COPY: several times executemany's speed
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    row = list(row)
-                    for index, adapt in adapted:
-                        if row[index] is not None:
-                            row[index] = adapt(row[index])
-                    copy.write_row(row + shared_values)
-                    count += 1
-            return count
-        statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(fields) + len(shared_fields)))})"
-        pending = []
+
+    def ready(rows):  # each row as the driver takes it
         for row in rows:
             row = list(row)
             for index, adapt in adapted:
                 if row[index] is not None:
                     row[index] = adapt(row[index])
             row += shared_values
-            pending.append(row)
-            if len(pending) >= _CHUNK:
-                cursor.executemany(statement, pending)
-                count, pending = count + len(pending), []
-        if pending:
+            yield row
+
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY: several times executemany's speed
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in ready(rows):
+                    copy.write_row(row)
+                    count += 1
+            return count
+        statement = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(fields) + len(shared_fields)))})"
+        rows = ready(rows)
+        while pending := list(itertools.islice(rows, _CHUNK)):
             cursor.executemany(statement, pending)
             count += len(pending)
     return count
+
+
+def sql_of(queryset) -> tuple[str, list] | None:
+    """The SQL and parameters of a queryset, for the paths that run it on a raw cursor (exports,
+    the consensus refresh); None when Django already knows it has no rows (`pk__in=[]`)."""
+    try:
+        return queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
 
 
 def create_tracked(model, records: list, *, batch) -> None:

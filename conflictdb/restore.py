@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from conflictdb import concurrency, grading, provenance
 from conflictdb.models import TrackedModel
+from conflictdb.roles import permission
 
 
 class RestoreRefused(PermissionDenied):
@@ -101,7 +102,7 @@ def restore(record, history_id_or_date, *, user, reason, expected_version=None):
     Returns the record as saved.
     """
     model = type(record)
-    if not user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}"):
+    if not user.has_perm(permission(model, "change")):
         raise RestoreRefused(f"Only those who may change {model._meta.verbose_name_plural} may restore one.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for restoring an earlier version."})

@@ -7,6 +7,7 @@ delete.
 """
 
 from django.apps import apps
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.management import create_permissions
 
 EDITORS = "editors"
@@ -33,6 +34,11 @@ ROLE_EXTRA = {
 
 
 EXTRA_CODENAMES = {codename for extra in ROLE_EXTRA.values() for codename in extra}
+
+
+def permission(model, action: str) -> str:
+    """The full name of a model's permission, e.g. permission(Claim, "change") → "events.change_claim"."""
+    return f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
 
 
 def ensure_groups(using="default"):

@@ -36,7 +36,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -143,12 +142,10 @@ class Fact(NamedTuple):  # a tuple: an import makes one per figure, and tuples a
 def _values(queryset) -> list[tuple]:
     """A values_list queryset's rows straight from the cursor: its columns (ids, numbers, text)
     need no conversion, and an import reads one row per figure."""
-    try:
-        sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    except EmptyResultSet:  # e.g. claim_id__in=[]: Django knows there are no rows
+    if (compiled := bulk.sql_of(queryset)) is None:
         return []
     with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*compiled)
         return cursor.fetchall()
 
 

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import transaction
 
 from conflictdb.provenance import Channel, acting
 from conflictdb.roles import DATA_MANAGERS, EDITORS, RESEARCHERS, VERIFIERS
@@ -14,6 +16,16 @@ def _fresh_throttles():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The seed article, loaded once per test module and rolled back at its end (each test runs in
+    its own savepoint inside it). A module may define its own `seeded` instead."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_seeds", verbosity=0)
+        yield
+        transaction.set_rollback(True)
 
 
 def _persona(django_user_model, username, group=None, **extra):

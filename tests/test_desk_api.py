@@ -5,8 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from conflictdb.provenance import Channel
@@ -22,15 +21,6 @@ TEN_FIGHTERS = ("A military source from the opposition factions told the +963 Me
 EQUIPMENT = ("while opposition forces seized military equipment, including a tank and BMB vehicle in Hoor, a Kornet "
              "missile depot and tank in al-Hota, and three tanks, a BMB vehicle, and a 23-caliber cannon in the "
              "village of Ajel.")
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The seeds, loaded once for the module and rolled back at its end (each test has its own savepoint)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_seeds", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -6,22 +6,12 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from openpyxl import load_workbook
 
 from conflictdb.protection import PLACEHOLDER
 from conflictdb.provenance import Channel, acting
 from events.models import Casualty, CasualtyFigure, Claim
 from sources.models import Source
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The seed article, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_seeds", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def export(*args, user=None):

@@ -5,9 +5,6 @@ import csv
 import io
 
 import hxl
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from conflictdb.csvio.exporting import export_for, write_csv
 from sources.models import Source
@@ -15,14 +12,6 @@ from sources.models import Source
 CLASHES = "seed:000_edd5ec991ef37588:clashes"
 MISSILES = "seed:000_edd5ec991ef37588:missile-strikes-idlib"
 AIR_STRIKES = "seed:000_edd5ec991ef37588:air-strikes"
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_seeds", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def layout(name, user, skip=0):

@@ -5,20 +5,11 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from conflictdb.csvio import columns as cols
 from conflictdb.csvio.exporting import export_for, write_csv
 
 IMPORTABLE = [spec for spec in cols.SPECS.values() if any(column.importable for column in spec.columns)]
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_seeds", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("spec", IMPORTABLE, ids=lambda spec: spec.name)

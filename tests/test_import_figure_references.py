@@ -20,14 +20,6 @@ HEADER = ("claim,affiliation,category,subgroup,outcome,low,high,qualifier,wordin
           "part_of_affiliation,part_of_category,part_of_subgroup,part_of_outcome\n")
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_seeds", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
 def world(db):
     w = make_world()

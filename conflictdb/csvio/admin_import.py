@@ -32,9 +32,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from conflictdb import protection
 from conflictdb.csvio.columns import SPECS
-from conflictdb.csvio.importing import import_file, importable
+from conflictdb.csvio.importing import check_permission, import_file, importable, model_permissions
 
 PREVIEW_ERRORS = 500  # shown on the page; the batch keeps them all
 _SESSION_KEY = "csv_import_uploads"
@@ -100,10 +99,8 @@ class CsvImportAdminMixin:
 
     def has_import_permission(self, request):
         spec = SPECS.get(self.model._meta.model_name)
-        opts = self.model._meta
-        return bool(spec and importable(spec) and request.user.has_perm(protection.IMPORT_DATA)
-                    and request.user.has_perm(f"{opts.app_label}.add_{opts.model_name}")
-                    and request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}"))
+        return bool(spec and importable(spec)
+                    and check_permission(request.user, model_permissions(self.model)) is None)
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name

@@ -26,10 +26,10 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db import connections, models
 
-from conflictdb import protection
+from conflictdb import bulk, protection
 from conflictdb.csvio import columns as cols
 from conflictdb.csvio.safety import FORMULA_START, NEUTRALISER, RISKY_FIRST, SAFE_FROM, neutralise
 
@@ -243,11 +243,10 @@ class ModelExport:
 
     def _copied(self, connection, cells, rows_per_piece):
         queryset = self.queryset.values_list(*cells)  # all expressions: the SELECT keeps their order
-        try:
-            sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        except EmptyResultSet:  # e.g. filter(pk__in=[]): Django knows there are no rows
+        if (compiled := bulk.sql_of(queryset)) is None:
             yield "", 0
             return
+        sql, params = compiled
         statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT WITH (FORMAT csv)"
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             batch = []
@@ -265,13 +264,11 @@ class ModelExport:
         if self._row is None:
             self._row = self._compile([self._cell(column) for column in self.spec.columns])
         queryset = self.queryset.values_list(*self._paths)
-        try:
-            sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        except EmptyResultSet:  # e.g. filter(pk__in=[]): Django knows there are no rows
+        if (compiled := bulk.sql_of(queryset)) is None:
             return
         row = self._row
         with connections[queryset.db].chunked_cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(*compiled)
             while chunk := cursor.fetchmany(self.chunk_size):
                 yield list(map(row, chunk))
 

@@ -24,6 +24,7 @@ consensus figures are recomputed through events.consensus.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -45,6 +46,7 @@ from conflictdb.csvio.reading import FileProblem, Table, open_table
 from conflictdb.csvio.safety import NEUTRALISER, unneutralise
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
+from conflictdb.roles import permission
 from conflictdb.services import WriteStatus
 from events.vocabularies import Qualifier
 
@@ -70,6 +72,11 @@ class RowError:
         column = f", column {self.column!r}" if self.column else ""
         value = f", value {_short(self.value)!r}" if self.value else ""
         return f"{where}{column}{value}: {self.reason}"
+
+
+def _blank(key: tuple) -> bool:
+    """True when every part of a natural key is empty."""
+    return key.count(None) + key.count("") == len(key)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -343,9 +350,8 @@ class _RowReader:
 
     def converter(self, plan: _FieldPlan):
         """cell text (and the row, for two-cell keys) → value, or CellError."""
-        f = plan.model_field
         if plan.sub:
-            return lambda text, cells: self.compound(plan, cells)
+            return self.reference_converter(plan)
         if plan.key:
             memo, resolve, key, ref_index = {}, self.resolver.resolve, plan.key, plan.ref_index
 
@@ -362,8 +368,14 @@ class _RowReader:
 
             self.resolver.memos.append(memo)
             return key_value
+        convert = self.field_converter(plan.model_field)
+        return lambda text, cells: convert(text)
+
+    def field_converter(self, f):
+        """cell text → the value of model field `f`, or CellError: for a column of its own and for a
+        cell of a reference named by several cells alike."""
         if isinstance(f, models.BooleanField):
-            return lambda text, cells: self.boolean(f, text)
+            return lambda text: self.boolean(f, text)
         if f.choices:
             lookup = {}
             for value, label in f.flatchoices:
@@ -371,7 +383,7 @@ class _RowReader:
                 lookup.setdefault(str(value).lower(), value)
                 lookup.setdefault(str(label).lower(), value)
 
-            def choice(text, cells):
+            def choice(text):
                 try:
                     return lookup[text]
                 except KeyError:
@@ -379,22 +391,14 @@ class _RowReader:
             return choice
         if isinstance(f, models.IntegerField):
             minimum = 0 if isinstance(f, models.PositiveIntegerField) else None
-            return lambda text, cells: self.empty(f, v.parse_int(text, minimum=minimum))
+            return lambda text: self.empty(f, v.parse_int(text, minimum=minimum))
         if isinstance(f, models.DecimalField):
-            return lambda text, cells: self.decimal(f, text)
+            return lambda text: self.decimal(f, text)
         if isinstance(f, models.DateTimeField):
-            return lambda text, cells: self.empty(f, v.parse_datetime(text, dayfirst=self.dayfirst))
+            return lambda text: self.empty(f, v.parse_datetime(text, dayfirst=self.dayfirst))
         if isinstance(f, models.DateField):
-            dates = {}
-
-            def date(text, cells):
-                try:
-                    return dates[text]
-                except KeyError:
-                    value = dates[text] = self.empty(f, v.parse_date(text, dayfirst=self.dayfirst))
-                    return value
-            return date
-        return lambda text, cells: self.text(f, text)
+            return lambda text: self.empty(f, v.parse_date(text, dayfirst=self.dayfirst))
+        return lambda text: self.text(f, text)
 
     def text(self, f, text):
         if f.max_length and len(text) > f.max_length:
@@ -445,36 +449,44 @@ class _RowReader:
             raise v.CellError(f"too large: at most {f.max_digits - f.decimal_places} digits before the point")
         return quantised
 
-    def compound(self, plan: _FieldPlan, cells):
+    def reference_converter(self, plan: _FieldPlan):
         """A foreign key named by several cells: a quote by its document and offsets, a larger figure
         by its party, category, subgroup and outcome (place and date if needed) within the row's own
-        claim. Choice cells take the value or the label, as everywhere."""
-        if not any((cells[index] if index < len(cells) else "").strip() for _c, index, _k in plan.sub.values()):
-            return None  # every cell empty: no reference
+        claim. Each cell is read as its own column would be; its converter is chosen once."""
         related = plan.model_field.related_model
-        lookup, named = {}, []
+        cells_of = []  # (attname, column, index, narrows, convert) per cell
         for sub, (column, index, key) in plan.sub.items():
-            text = cells[index].strip() if index < len(cells) else ""
-            if not text and self.plan.spec.column(column).narrows:
-                continue
-            named.append(f"{column} {text!r}")
             field = related._meta.get_field(sub)
             if key == c.LOCATION_REF:  # a P-code or geonames:<id> decides, as in a place's own _ref column
-                lookup[field.attname] = self.resolver.resolve(c.LOCATION, "", ref=text)
+                convert = self.place_by_ref
             elif key:
-                lookup[field.attname] = self.resolver.resolve(key, text)
-            elif isinstance(field, models.IntegerField):
-                lookup[sub] = v.parse_int(text)
-            elif isinstance(field, models.DateField):
-                lookup[sub] = v.parse_date(text, dayfirst=self.dayfirst)
-            elif field.choices:
-                lookup[sub] = self.choice(field, text)
+                convert = functools.partial(self.resolver.resolve, key)
             else:
-                lookup[sub] = text
+                convert = self.field_converter(field)
+            cells_of.append((field.attname, column, index, self.plan.spec.column(column).narrows, convert))
         claim = self.plan.fields.get("claim")
-        if claim is not None and any(f.name == "claim" for f in related._meta.fields):
-            # A figure within the row's own claim (a larger figure, the figure a victim is counted
-            # in): the models' rules require the same claim, and the key cells are unique only there.
+        # A figure within the row's own claim (a larger figure, the figure a victim is counted in):
+        # the models' rules require the same claim, and the key cells are unique only there.
+        scoped = claim is not None and any(f.name == "claim" for f in related._meta.fields)
+        return lambda text, cells: self.reference(related, cells_of, claim if scoped else None, cells)
+
+    def place_by_ref(self, text):
+        return self.resolver.resolve(c.LOCATION, "", ref=text)
+
+    def reference(self, related, cells_of, claim, cells):
+        if not any(cells[index].strip() for _a, _c, index, _n, _f in cells_of):
+            return None  # every cell empty: no reference
+        lookup, named = {}, []
+        for attname, column, index, narrows, convert in cells_of:
+            text = cells[index].strip()
+            if not text and narrows:
+                continue
+            named.append(f"{column} {text!r}")
+            try:
+                lookup[attname] = convert(text)
+            except v.CellError as error:
+                raise v.CellError(f"{column}: {error}") from error
+        if claim is not None:
             try:
                 lookup["claim_id"] = self.resolver.resolve(claim.key, cells[claim.index])
             except v.CellError:
@@ -684,7 +696,7 @@ class _Importer:
                 self.refuse(number, errors)
                 continue
             key = self.matcher.key_of(values)
-            if key.count(None) + key.count("") == len(key) and not self.fallback_key(values):
+            if _blank(key) and not self.fallback_key(values):
                 names = " / ".join(self.spec.natural_key)
                 self.refuse(number, [RowError(number, names, "", "the natural key is empty: fill it so that "
                                                                   "the row can be found again on re-import")])
@@ -707,7 +719,7 @@ class _Importer:
             if problem:
                 self.refuse(number, [RowError(number, ", ".join(self.spec.natural_key), "", problem)])
                 continue
-            if current is None and self.fallback_key(values) and key.count(None) + key.count("") == len(key):
+            if current is None and _blank(key) and self.fallback_key(values):
                 current = self.fallback_record(values)
             if current is None:
                 record = self.build(values)
@@ -881,15 +893,15 @@ def import_file(source, model, *, user, file_name: str = "", encoding: str | Non
                           apply=lambda table, batch, outcome: _Importer(
                               spec, table, user=user, batch=batch, dayfirst=dayfirst, dry_run=dry_run,
                               outcome=outcome, progress=progress, chunk_size=chunk_size).run(),
-                          permissions=_model_permissions(spec.model))
+                          permissions=model_permissions(spec.model))
     finally:
         if handle is not source:
             handle.close()
 
 
-def _model_permissions(model) -> list[str]:
-    opts = model._meta
-    return [f"{opts.app_label}.add_{opts.model_name}", f"{opts.app_label}.change_{opts.model_name}"]
+def model_permissions(model) -> list[str]:
+    """What importing a file of `model` rows needs besides sources.import_data."""
+    return [permission(model, "add"), permission(model, "change")]
 
 
 def check_permission(user, permissions=()) -> str | None:

@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils import timezone
 from conflictdb import protection, verification
 from conflictdb.models import TrackedModel, VerificationStatus
 from conflictdb.provenance import acting
+from conflictdb.roles import permission
 
 
 class RollbackRefused(Exception):
@@ -110,8 +110,7 @@ def rollback(batch, *, user, reason: str) -> RollbackResult:
     created, changed, conflicts = plan(batch)
     # Reverting is changing: the same permission as changing those records by hand (retracting the
     # created ones is asked of the verification workflow, which checks its own).
-    missing = sorted({name for model in changed if not user.has_perm(
-        name := f"{model._meta.app_label}.{get_permission_codename('change', model._meta)}")})
+    missing = sorted({name for model in changed if not user.has_perm(name := permission(model, "change"))})
     if missing:
         raise RollbackRefused(f"Rolling back batch #{batch.pk} reverts records you may not change (missing "
                               f"{', '.join(missing)}). Nothing was changed.")

@@ -14,13 +14,13 @@ add or change a record they could not add or change by hand.
 
 from __future__ import annotations
 
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from conflictdb.csvio.importing import RowError, run_import
 from conflictdb.csvio.values import CellError
 from conflictdb.provenance import acting
+from conflictdb.roles import permission
 from conflictdb.services import WriteStatus
 
 
@@ -94,8 +94,7 @@ ADD, CHANGE = "add", "change"
 
 def permissions(writes: dict) -> tuple[str, ...]:
     """The permission names for a layout's WRITES ({model: actions}), built from each model's _meta."""
-    return tuple(f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
-                 for model, actions in writes.items() for action in actions)
+    return tuple(permission(model, action) for model, actions in writes.items() for action in actions)
 
 
 def _layouts():
