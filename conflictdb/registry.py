@@ -34,10 +34,18 @@ registry = Registry({
     "protected_fields": {},
     # model class → the model's grade declaration (conflictdb.grading)
     "graded_fields": {},
-    # model name (e.g. "casualtyfigure") → its CSV spec (conflictdb.csvio)
+    # model name (e.g. "casualtyfigure") → its CSV spec (conflictdb.csvio.columns.ModelSpec)
     "csv_models": {},
-    # layout name (e.g. "ucdp-ged") → an import layout (conflictdb.csvio)
+    # natural-key kind (e.g. "actor") → function(resolver, value) → id; the location kinds take
+    # (resolver, name, ref, within) (conflictdb.csvio.keys.KeyResolver calls them)
+    "csv_key_resolvers": {},
+    # natural-key kind named by one model's external_id (e.g. "claim") → that model: loaded many
+    # at a time (conflictdb.csvio.keys.KeyResolver.prefetch)
+    "csv_external_id_models": {},
+    # group name (e.g. "quantity") → fields an import reads together (conflictdb.csvio.columns.CellGroup)
+    "csv_cell_groups": {},
+    # layout name (e.g. "ucdp-ged") → an import layout (conflictdb.csvio.layouts.ImportLayout)
     "import_layouts": {},
-    # layout name (e.g. "acled") → an export layout (conflictdb.csvio)
+    # layout name (e.g. "acled") → an export layout class (conflictdb.csvio.exporting.register_layout)
     "export_layouts": {},
 })

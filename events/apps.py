@@ -9,3 +9,7 @@ class EventsConfig(AppConfig):
         from events import consensus
 
         consensus.connect()  # consensus figures follow every save of what feeds them
+
+        from events.csv import register
+
+        register()  # columns, natural keys and layouts for the CSV engines (conflictdb.csvio)

@@ -22,8 +22,8 @@ from import_export.formats import base_formats
 
 from conflictdb import protection
 from conflictdb.csvio import exporting
-from conflictdb.csvio.columns import SPECS
 from conflictdb.csvio.safety import safe_cell
+from conflictdb.registry import registry
 
 
 class _SafeFormatMixin:
@@ -75,7 +75,7 @@ class CsvExportAdminMixin:
     export_formats = SAFE_EXPORT_FORMATS  # only if the library's ExportMixin is ever mixed in
 
     def has_export_permission(self, request):
-        return self.model._meta.model_name in SPECS and request.user.has_perm(protection.EXPORT_DATA)
+        return self.model._meta.model_name in registry["csv_models"] and request.user.has_perm(protection.EXPORT_DATA)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

@@ -32,8 +32,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from conflictdb.csvio.columns import SPECS
 from conflictdb.csvio.importing import check_permission, import_file, importable, model_permissions
+from conflictdb.registry import registry
 
 PREVIEW_ERRORS = 500  # shown on the page; the batch keeps them all
 _SESSION_KEY = "csv_import_uploads"
@@ -98,7 +98,7 @@ class CsvImportAdminMixin:
     """Adds the import URL and the "Import CSV" button (templates/admin/change_list_object_tools.html)."""
 
     def has_import_permission(self, request):
-        spec = SPECS.get(self.model._meta.model_name)
+        spec = registry["csv_models"].get(self.model._meta.model_name)
         return bool(spec and importable(spec)
                     and check_permission(request.user, model_permissions(self.model)) is None)
 
@@ -201,7 +201,7 @@ class CsvImportAdminMixin:
 
     def _page(self, request, form, outcome, token):
         opts = self.model._meta
-        spec = SPECS[opts.model_name]
+        spec = registry["csv_models"][opts.model_name]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import {opts.verbose_name_plural}",

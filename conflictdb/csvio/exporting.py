@@ -1,4 +1,5 @@
-"""Streaming export of any model's CSV columns (conflictdb.csvio.columns) and of the dataset layouts.
+"""Streaming export of any model's CSV columns (conflictdb.csvio.columns) and of the dataset layouts
+the apps register (registry["export_layouts"]: ACLED, UCDP GED and HXL in events/csv/exports.py).
 
 Memory stays flat however many rows: rows are read a chunk at a time through one cursor
 (server-side on PostgreSQL, `fetchmany` on SQLite) and written as they come; no model instance
@@ -31,6 +32,7 @@ from django.db import connections, models
 
 from conflictdb import bulk, protection
 from conflictdb.csvio import columns as cols
+from conflictdb.registry import registry
 from conflictdb.csvio.safety import FORMULA_START, NEUTRALISER, RISKY_FIRST, SAFE_FROM, neutralise
 
 CHUNK_SIZE = 2000
@@ -400,13 +402,18 @@ def _url_or_none(value):
     return None if value == protection.PLACEHOLDER else value
 
 
-def export_for(name: str, user, queryset=None, chunk_size: int = CHUNK_SIZE, limit: int | None = None) -> Export:
-    """A model (by name) or a dataset layout (acled, ucdp-ged, hxl), ready to write; `limit`: the
-    first rows only (a sample)."""
-    from conflictdb.csvio import layouts_export
+def register_layout(layout) -> None:
+    """Make an export layout (a class `layout(user, queryset=, chunk_size=, limit=)` giving an Export,
+    named by its `name`) known to export_for and `export_csv`; from an app's ready()."""
+    registry["export_layouts"][layout.name] = layout
 
-    if name in layouts_export.LAYOUTS:
-        return layouts_export.LAYOUTS[name](user, queryset=queryset, chunk_size=chunk_size, limit=limit)
+
+def export_for(name: str, user, queryset=None, chunk_size: int = CHUNK_SIZE, limit: int | None = None) -> Export:
+    """A model (by name) or a registered dataset layout (acled, ucdp-ged, hxl), ready to write;
+    `limit`: the first rows only (a sample)."""
+    layouts = registry["export_layouts"]
+    if name in layouts:
+        return layouts[name](user, queryset=queryset, chunk_size=chunk_size, limit=limit)
     return ModelExport(cols.spec_for(name), user, queryset=queryset, chunk_size=chunk_size, limit=limit)
 
 

@@ -46,14 +46,12 @@ from conflictdb.csvio.reading import FileProblem, Table, open_table
 from conflictdb.csvio.safety import NEUTRALISER, unneutralise
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
+from conflictdb.registry import registry
 from conflictdb.roles import permission
 from conflictdb.services import WriteStatus
-from events.vocabularies import Qualifier
 
 CHUNK_SIZE = 5000
 MAX_STORED_ERRORS = 10_000
-_QUANTITY = ("low", "high", "qualifier", "wording")
-_QUALIFIERS = frozenset(Qualifier.values)
 _url = URLValidator()
 
 
@@ -195,7 +193,11 @@ class _Plan:
         self.key_fields = self._key_fields()
         self.alternatives = self._alternatives()
         self.alias_model = any(f.name == "normalised" for f in self.model._meta.fields)
-        self.quantity = all(name in {f.name for f in self.model._meta.fields} for name in _QUANTITY)
+        own = {f.name for f in self.model._meta.fields}
+        # Fields read together (a number as reported fills low, high and qualifier): the apps' groups.
+        self.group = next((group for group in registry["csv_cell_groups"].values()
+                           if all(name in own for name in group.fields)), None)
+        self.group_fields = self.group.fields if self.group else ()
         missing = [name for name in self._required() if name not in self.fields]
         if missing:
             self.errors.append(RowError(1, ", ".join(missing), "", "required column(s) missing from the header"))
@@ -226,15 +228,15 @@ class _Plan:
         for f in self.model._meta.fields:
             if (f.editable and not f.primary_key and not f.blank and not f.has_default() and not f.null
                     and not isinstance(f, models.BooleanField)
-                    and f.name not in ("normalised",) and not (self.quantity_field(f.name))):
+                    and f.name not in ("normalised",) and not self.grouped_field(f.name)):
                 spec_fields = {col.field_name for col in self.spec.columns if col.importable}
                 if f.name in spec_fields:
                     required.append(f.name)
         return required
 
     @staticmethod
-    def quantity_field(name):
-        return name in _QUANTITY
+    def grouped_field(name):
+        return any(name in group.fields for group in registry["csv_cell_groups"].values())
 
 
 # --- reading one row ------------------------------------------------------------------------------------
@@ -256,16 +258,15 @@ class _RowReader:
         # reads only its own cell gets a memo (cleared with the resolver's when records change).
         self.converters = []
         for field_plan in self.plan.fields.values():
-            if self.plan.quantity and field_plan.name in _QUANTITY:
+            if field_plan.name in self.plan.group_fields:
                 continue
             memo = None
             if not field_plan.sub and field_plan.ref_index is None and field_plan.index >= 0:
                 memo = {}
                 self.resolver.memos.append(memo)
             self.converters.append((field_plan, self.converter(field_plan), memo))
-        self.quantity_plans = [plan for plan in self.plan.fields.values()
-                               if self.plan.quantity and plan.name in _QUANTITY]
-        self.quantity_memo: dict = {}
+        self.group_plans = [plan for plan in self.plan.fields.values() if plan.name in self.plan.group_fields]
+        self.group_memo: dict = {}
 
     def read_chunk(self, rows: list) -> list[tuple[int, dict, list[RowError]]]:
         """[(row number, {attname: value} of the stated fields, the row's errors)] for the rows."""
@@ -282,14 +283,14 @@ class _RowReader:
         for plan, convert, memo in self.converters:
             attnames.append(plan.attname)
             columns.append(self.column(rows, plan, convert, memo, errors))
-        if self.quantity_plans:
+        if self.group_plans:
             attnames.append(None)
-            columns.append(self.quantities(rows, errors))
+            columns.append(self.cell_group(rows, errors))
         result = []
         by_row = zip(*columns, strict=True) if columns else [()] * len(rows)
         for (number, _cells), row_errors, row_values in zip(rows, errors, by_row, strict=True):
             values = dict(zip(attnames, row_values, strict=True))
-            if self.quantity_plans:
+            if self.group_plans:
                 values.update(values.pop(None) or {})
             result.append((number, values, row_errors))
         return result
@@ -329,10 +330,12 @@ class _RowReader:
                 memo[raw] = value
         return values
 
-    def quantities(self, rows, errors) -> list:
-        """low / high / qualifier / wording read together (one number can fill several fields)."""
-        plans = self.quantity_plans
-        memo = self.quantity_memo
+    def cell_group(self, rows, errors) -> list:
+        """The fields of the model's cell group read together (low / high / qualifier / wording:
+        one number can fill several fields)."""
+        plans = self.group_plans
+        memo = self.group_memo
+        read, model = self.plan.group.read, self.plan.model
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         values = []
@@ -341,7 +344,10 @@ class _RowReader:
             found = memo.get(texts)
             if found is None:
                 try:
-                    found = memo[texts] = self.quantity({plan.name: (plan, text) for plan, text in zip(plans, texts, strict=True)})
+                    found = memo[texts] = read(
+                        {plan.name: text for plan, text in zip(plans, texts, strict=True)},
+                        {plan.name: plan.column for plan in plans},
+                        lambda name, text: self.choice(model._meta.get_field(name), text))
                 except v.CellError as error:
                     column, cell = error.args[1] if len(error.args) > 1 else ("", "")
                     errors[position].append(RowError(number, column, cell, str(error.args[0])))
@@ -501,53 +507,6 @@ class _RowReader:
                               "the reference must name exactly one")
         return found[0]
 
-    def quantity(self, stated: dict) -> dict:
-        """low / high / qualifier / wording, with numbers as people write them ("more than 35")."""
-        text = {name: cell for name, (_plan, cell) in stated.items()}
-        columns = {name: plan.column for name, (plan, _cell) in stated.items()}
-        low, high = text.get("low", "").strip(), text.get("high", "").strip()
-        qualifier_text, wording = text.get("qualifier", "").strip(), text.get("wording", "")
-        for name, cell in (("low", low), ("high", high)):
-            if cell and not cell.replace(",", "").isdigit():
-                if name == "low" and not high and not qualifier_text:
-                    try:
-                        parsed = v.parse_quantity(cell)
-                    except v.CellError as error:
-                        raise v.CellError(str(error), (columns["low"], cell)) from error
-                    return {**parsed, "wording": wording or parsed["wording"]}
-                raise v.CellError(f"expected a whole number, or the number as reported in {columns.get('low', 'low')} "
-                                  "alone", (columns[name], cell))
-        values = {}
-        try:
-            values["low"] = v.parse_int(low) if "low" in text else None
-            values["high"] = v.parse_int(high) if "high" in text else None
-        except v.CellError as error:
-            raise v.CellError(str(error), (columns["low"], low)) from error
-        if "wording" in text:
-            values["wording"] = wording
-        if qualifier_text:
-            f = self.plan.model._meta.get_field("qualifier")
-            try:
-                values["qualifier"] = qualifier_text if qualifier_text in _QUALIFIERS else self.choice(f, qualifier_text)
-            except v.CellError as error:
-                raise v.CellError(str(error), (columns["qualifier"], qualifier_text)) from error
-            return values
-        if values.get("low") is None and values.get("high") is None and wording.strip():
-            try:
-                return {**v.parse_quantity(wording), "wording": wording}
-            except v.CellError as error:
-                raise v.CellError(str(error), (columns["wording"], wording)) from error
-        if values.get("low") is not None:
-            if values.get("high") is None and "high" not in text:
-                values["high"] = values["low"]
-            values["qualifier"] = "exact" if values["low"] == values.get("high") else (
-                "range" if values.get("high") is not None else "at_least")
-        elif values.get("high") is not None:
-            values["qualifier"] = "at_most"
-        else:
-            values["qualifier"] = "unknown"
-        return values
-
 
 # --- matching rows to records ------------------------------------------------------------------------
 
@@ -649,6 +608,7 @@ class _Importer:
                 self.self_columns |= {plan.column, f"{plan.name}_ref"}
                 self.self_referencing = self.self_referencing or bool(plan.key)
         self.deferred, self.final_pass, self.last_deferred = [], False, -1
+        self.fallback_attnames = [spec.model._meta.get_field(name).attname for name in spec.fallback_key]
 
     def run(self):
         for error in self.plan.errors[:1] if self.plan.errors and self.plan.errors[0].row == 0 else self.plan.errors:
@@ -682,7 +642,7 @@ class _Importer:
         outcome = self.outcome
         started = time.perf_counter()
         for plan in self.plan.fields.values():
-            if plan.key in (c.CLAIM, c.EVENT):
+            if plan.key in registry["csv_external_id_models"]:
                 self.resolver.prefetch(plan.key, (cells[plan.index] for _n, cells in rows if plan.index < len(cells)))
         readings = []
         read = self.reader.read_chunk(rows)  # pads short rows in place
@@ -709,9 +669,10 @@ class _Importer:
             self.seen[key] = number
             readings.append((number, values, key))
         stated = [plan.attname for plan in self.plan.fields.values()]
-        if self.plan.quantity:
-            stated = [name for name in stated if name not in _QUANTITY] + [
-                name for name in _QUANTITY if any(name in values for _n, values, _k in readings)]
+        if self.plan.group:
+            grouped = self.plan.group_fields
+            stated = [name for name in stated if name not in grouped] + [
+                name for name in grouped if any(name in values for _n, values, _k in readings)]
         existing = self.matcher.existing([key for _n, _v, key in readings], stated)
         creates, updates = [], []
         for number, values, key in readings:
@@ -747,13 +708,14 @@ class _Importer:
                 and all(error.column in self.self_columns for error in errors))
 
     def fallback_key(self, values) -> bool:
-        """Places without P-code, GeoNames id or external id are found by name, kind and parent."""
-        return self.spec.model._meta.label == "events.Location" and bool(values.get("name"))
+        """A record whose natural key is empty may still be found by the spec's fallback key (a
+        place without P-code, GeoNames id or external id: by name, kind and parent)."""
+        return bool(self.fallback_attnames) and bool(values.get(self.fallback_attnames[0]))
 
     def fallback_record(self, values):
         if not self.fallback_key(values):
             return None
-        lookup = {name: values.get(name) for name in ("name", "kind", "parent_id") if name in values}
+        lookup = {name: values.get(name) for name in self.fallback_attnames if name in values}
         rows = list(self.spec.model._base_manager.filter(**lookup).values("pk", *values.keys())[:2])
         return rows[0] if len(rows) == 1 else None
 
@@ -818,10 +780,7 @@ class _Importer:
         for status, items in ((WriteStatus.CREATED, creates), (WriteStatus.UPDATED, updates)):
             self.outcome.counts[status] += len(items)
             self.note_touched([record for _number, record, *_ in items])
-        if self.self_referencing or self.spec.model._meta.label in {
-                "events.Location", "events.LocationAlias", "events.Actor", "events.ActorAlias", "sources.Source",
-                "sources.SourceAlias", "events.EquipmentType", "events.EquipmentTypeAlias", "sources.Document",
-                "events.Event", "events.Claim", "sources.Excerpt"}:
+        if self.self_referencing or self.spec.names_records:
             self.resolver.forget()  # what later rows refer to may have been created just now
 
     def field_name(self, attname):

@@ -1,4 +1,7 @@
-"""Dataset layouts other monitors publish, imported row by row into our records.
+"""Dataset layouts other monitors publish, imported row by row into our records: the machinery.
+
+The layouts themselves are the apps' (events/csv/layouts/: ucdp_ged.py, oryx.py), registered in
+their ready() into registry["import_layouts"] as ImportLayout; this module finds them only there.
 
 A layout row becomes several records (a UCDP GED row: an event, its place, its actors, a claim
 and its casualty figures). Each row is written under its own savepoint with the batch and row
@@ -6,7 +9,7 @@ number in the provenance context, through conflictdb.services.upsert (idempotent
 ids), so a re-import changes nothing. Errors are collected for every row; any error rolls the
 whole file back (conflictdb.csvio.importing.run_import).
 
-Each layout module declares WRITES, every model it writes with what it does to it (ADD; CHANGE as
+Each layout declares WRITES, every model it writes with what it does to it (ADD; CHANGE as
 well where an upsert may update an existing record), and PERMISSIONS built from it: besides
 sources.import_data, a user needs all of them (layout_permissions), so a layout never lets anyone
 add or change a record they could not add or change by hand.
@@ -14,12 +17,16 @@ add or change a record they could not add or change by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from conflictdb.csvio.importing import RowError, run_import
 from conflictdb.csvio.values import CellError
 from conflictdb.provenance import acting
+from conflictdb.registry import registry
 from conflictdb.roles import permission
 from conflictdb.services import WriteStatus
 
@@ -97,20 +104,26 @@ def permissions(writes: dict) -> tuple[str, ...]:
     return tuple(permission(model, action) for model, actions in writes.items() for action in actions)
 
 
-def _layouts():
-    from conflictdb.csvio.layouts import oryx, ucdp_ged
+@dataclass(frozen=True)
+class ImportLayout:
+    """A dataset layout: `apply(table, outcome, *, user, dayfirst, progress)` writes a file's rows;
+    `permissions` (from its WRITES) are what a user needs besides sources.import_data."""
 
-    return {"ucdp-ged": ucdp_ged, "oryx": oryx}
+    name: str
+    apply: Callable
+    permissions: tuple[str, ...]
 
 
-LAYOUTS = ("ucdp-ged", "oryx")
+def register(layout: ImportLayout) -> None:
+    """Make a layout importable (`import_csv --layout`, import_layout); from an app's ready()."""
+    registry["import_layouts"][layout.name] = layout
 
 
 def layout_permissions(layout) -> tuple[str, ...]:
     """What a user needs, besides sources.import_data, to import `layout`: the add (and, where the
     layout may update existing records, change) permission of every model it writes. The one home
     of the rule: import_layout checks it through run_import."""
-    return _layouts()[layout].PERMISSIONS
+    return registry["import_layouts"][layout].permissions
 
 
 def import_layout(handle, layout, *, user, file_name="", encoding=None, delimiter=None, dayfirst=False,
@@ -119,7 +132,7 @@ def import_layout(handle, layout, *, user, file_name="", encoding=None, delimite
 
     Raises PermissionError, before anything is read or written, when the user lacks
     sources.import_data or any of layout_permissions(layout)."""
-    apply = _layouts()[layout].apply
+    apply = registry["import_layouts"][layout].apply
     return run_import(handle, layout=layout, user=user, file_name=file_name or str(getattr(handle, "name", "")),
                       options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst}, dry_run=dry_run,
                       apply=lambda table, batch, outcome: apply(table, outcome, user=user, dayfirst=dayfirst,

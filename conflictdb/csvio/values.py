@@ -1,11 +1,8 @@
-"""Reading cell values as people write them: dates, whole numbers, decimals, booleans, and numbers
-stated in words ("more than 35", ">35", "dozens", "10-12").
+"""Reading cell values as people write them: dates, whole numbers, decimals and booleans.
 
 Every parser returns the value or raises CellError with the expectation, so the importer can
-report row, column, value and reason. A number in words becomes a quantity (low, high,
-qualifier, wording) following events.vocabularies.Qualifier: the wording is always kept, and a
-word alone ("dozens") keeps low and high empty (the word-quantity convention turns it into a
-number only for sums and exports).
+report row, column, value and reason. Numbers stated in words ("more than 35", "dozens") are the
+events app's vocabulary: events/csv/quantities.py.
 """
 
 from __future__ import annotations
@@ -13,8 +10,6 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
-
-from events.vocabularies import Qualifier
 
 
 class CellError(ValueError):
@@ -123,79 +118,3 @@ def parse_bool(text: str) -> bool | None:
     if text in _FALSE:
         return False
     raise CellError("expected true or false")
-
-
-# --- quantities: numbers as reported --------------------------------------------------------------
-
-_WORDS = {  # a word alone, with the qualifier it means
-    "a few": Qualifier.A_FEW, "few": Qualifier.A_FEW, "several": Qualifier.SEVERAL, "some": Qualifier.SEVERAL,
-    "many": Qualifier.MULTIPLE, "multiple": Qualifier.MULTIPLE, "numerous": Qualifier.MULTIPLE,
-    "dozens": Qualifier.DOZENS, "dozens of": Qualifier.DOZENS, "scores": Qualifier.DOZENS,
-    "hundreds": Qualifier.HUNDREDS, "hundreds of": Qualifier.HUNDREDS,
-    "unknown": Qualifier.UNKNOWN, "unclear": Qualifier.UNKNOWN, "?": Qualifier.UNKNOWN, "n/a": Qualifier.UNKNOWN,
-    "عشرات": Qualifier.DOZENS, "مئات": Qualifier.HUNDREDS, "عدة": Qualifier.SEVERAL, "عدد من": Qualifier.SEVERAL,
-}
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a dozen": 12,
-                 "thirty": 30, "forty": 40, "fifty": 50, "a hundred": 100, "one hundred": 100}
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_N = r"(\d[\d,]*|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
-_PREFIXES = (  # (pattern before a number, qualifier)
-    (r"(?:>|more than|over|above|upwards of|in excess of|أكثر من)", Qualifier.MORE_THAN),
-    (r"(?:>=|≥|at least|no fewer than|no less than|not less than|a minimum of|minimum|لا يقل عن)",
-     Qualifier.AT_LEAST),
-    (r"(?:<=|≤|<|at most|up to|no more than|fewer than|less than|under|as many as)", Qualifier.AT_MOST),
-    (r"(?:~|≈|about|around|approximately|approx\.?|roughly|some|nearly|almost|some|حوالي|نحو)", Qualifier.ABOUT),
-)
-_PREFIX_PATTERNS = [(re.compile(rf"{prefix}\s*{_N}\+?", re.I), qualifier) for prefix, qualifier in _PREFIXES]
-_RANGE = re.compile(rf"(?:between\s+)?{_N}\s*(?:-|–|—|to|and|or|/)\s*{_N}", re.I)
-_PLUS = re.compile(rf"{_N}\s*\+", re.I)
-_EXACT = re.compile(_N, re.I)
-
-QUANTITY_EXPECTATION = ('a number as reported: 12, "10-12", ">35", "more than 35", "at least 4", '
-                        '"about 50", "dozens", "several" or "unknown"')
-
-
-def _number(text: str) -> int:
-    text = text.lower()
-    return _NUMBER_WORDS[text] if text in _NUMBER_WORDS else int(text.replace(",", ""))
-
-
-def parse_quantity(text: str) -> dict | None:
-    """{low, high, qualifier, wording} for a number as written, or None for an empty cell.
-
-    "12" → exact 12; "10-12" → range 10–12; ">35" / "more than 35" → low 36, open-ended
-    (more than 35 means at least 36 whole people); "35+" / "at least 35" → low 35; "up to 20" →
-    high 20; "about 50" → low = high = 50, qualifier about; "dozens" → qualifier only.
-    """
-    wording = text.strip()
-    if not wording:
-        return None
-    folded = " ".join(wording.translate(_ARABIC_DIGITS).lower().split())
-    folded = folded.rstrip(".").removesuffix(" people").removesuffix(" persons")
-    if folded in _WORDS:
-        return {"low": None, "high": None, "qualifier": _WORDS[folded].value, "wording": wording}
-    if _EXACT.fullmatch(folded):
-        value = _number(folded)
-        return {"low": value, "high": value, "qualifier": Qualifier.EXACT.value, "wording": wording}
-    match = _RANGE.fullmatch(folded)
-    if match:
-        low, high = sorted((_number(match.group(1)), _number(match.group(2))))
-        return {"low": low, "high": high, "qualifier": Qualifier.RANGE.value, "wording": wording}
-    match = _PLUS.fullmatch(folded)
-    if match:
-        return {"low": _number(match.group(1)), "high": None, "qualifier": Qualifier.AT_LEAST.value,
-                "wording": wording}
-    for pattern, qualifier in _PREFIX_PATTERNS:
-        match = pattern.fullmatch(folded)
-        if match is None:
-            continue
-        value = _number(match.group(1))
-        if qualifier == Qualifier.MORE_THAN:
-            return {"low": value + 1, "high": None, "qualifier": qualifier.value, "wording": wording}
-        if qualifier == Qualifier.AT_LEAST:
-            return {"low": value, "high": None, "qualifier": qualifier.value, "wording": wording}
-        if qualifier == Qualifier.AT_MOST:
-            return {"low": None, "high": value, "qualifier": qualifier.value, "wording": wording}
-        return {"low": value, "high": value, "qualifier": qualifier.value, "wording": wording}
-    raise CellError(f"expected {QUANTITY_EXPECTATION}")

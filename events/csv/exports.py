@@ -1,4 +1,5 @@
-"""Event layouts researchers already use: ACLED-style rows, UCDP-GED-style rows and HXL-tagged CSV.
+"""Event layouts researchers already use: ACLED-style rows, UCDP-GED-style rows and HXL-tagged CSV
+(export layouts, registered by events.csv.register; written by conflictdb.csvio.exporting).
 
 One row per event. Its numbers come from the consensus figures (events.consensus: per event and
 figure key, low / best / high across the event's claims, retracted and improbable claims left out),
@@ -289,4 +290,4 @@ class HxlLayout(EventLayout):
         ]
 
 
-LAYOUTS = {layout.name: layout for layout in (AcledLayout, UcdpGedLayout, HxlLayout)}
+LAYOUTS = (AcledLayout, UcdpGedLayout, HxlLayout)  # registered in this order by events.csv.register

@@ -44,6 +44,7 @@ from events.models import (
 from events.vocabularies import DatePrecision, EventType, PlacePrecision, Qualifier, SubEventType
 from sources.models import Document, Source
 
+NAME = "ucdp-ged"  # --layout ucdp-ged
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "where_coordinates", "adm_1", "adm_2",
             "latitude", "longitude", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
             "deaths_civilians", "deaths_unknown", "best", "high", "low", "source_article", "source_original")
