@@ -27,7 +27,7 @@ from django.urls import path, reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from conflictdb.csvio import values as csv_values
+from conflictdb.csvio.values import CellError
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
 from events.models import (
@@ -47,6 +47,7 @@ from events.models import (
     LocationAlias,
     TerritorialChange,
 )
+from events.csv.quantities import parse_quantity as parse_csv_quantity
 from events.selectors import PlaceNotResolved, find_actors, find_locations
 from events.vocabularies import Qualifier
 from sources.models import Document, Excerpt, Source
@@ -309,8 +310,8 @@ def parse_quantity(written: str) -> dict:
     # "as many as 40", "1,200", "35+"); the patterns below only find a number inside a phrase
     # ("a tank", "ten fighters").
     try:
-        strict = csv_values.parse_quantity(wording)
-    except csv_values.CellError:
+        strict = parse_csv_quantity(wording)
+    except CellError:
         strict = None
     if strict is not None:
         return {**strict, "qualifier": Qualifier(strict["qualifier"]), "wording": wording}

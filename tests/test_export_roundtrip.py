@@ -6,10 +6,10 @@ import io
 import pytest
 from django.core.management import call_command
 
-from conflictdb.csvio import columns as cols
 from conflictdb.csvio.exporting import export_for, write_csv
+from conflictdb.registry import registry
 
-IMPORTABLE = [spec for spec in cols.SPECS.values() if any(column.importable for column in spec.columns)]
+IMPORTABLE = [spec for spec in registry["csv_models"].values() if any(column.importable for column in spec.columns)]
 
 
 @pytest.mark.parametrize("spec", IMPORTABLE, ids=lambda spec: spec.name)

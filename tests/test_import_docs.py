@@ -6,18 +6,18 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from conflictdb.csvio import columns
 from conflictdb.csvio.importing import import_file, importable
+from conflictdb.registry import registry
 from events.seeding import load_seeds
 
 DOCS = Path(settings.BASE_DIR) / "docs"
-IMPORTABLE = sorted(name for name, spec in columns.SPECS.items() if importable(spec))
+IMPORTABLE = sorted(name for name, spec in registry["csv_models"].items() if importable(spec))
 
 
 def test_every_importable_model_is_documented_with_its_columns_and_a_sample():
     text = (DOCS / "csv-import.md").read_text(encoding="utf-8")
     for name in IMPORTABLE:
-        spec = columns.SPECS[name]
+        spec = registry["csv_models"][name]
         assert f"### `{name}`" in text, name
         section = text.split(f"### `{name}`", 1)[1].split("\n### ", 1)[0]
         for column in spec.columns:

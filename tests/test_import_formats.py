@@ -10,7 +10,8 @@ import pytest
 
 from conflictdb.csvio import reading
 from conflictdb.csvio.importing import import_file
-from conflictdb.csvio.values import CellError, parse_date, parse_quantity
+from conflictdb.csvio.values import CellError, parse_date
+from events.csv.quantities import parse_quantity
 from events.models import Actor
 from sources.models import Document, Source
 

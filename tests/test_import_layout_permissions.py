@@ -1,7 +1,8 @@
 """Layout imports need the permissions of what they write: sources.import_data, and the add (and,
 where a layout may update existing records, change) permission of every model the layout writes,
-declared per layout (conflictdb.csvio.layouts: WRITES, layout_permissions). A user missing one is
-refused before anything is read, with the missing permission named, and nothing is written."""
+declared per layout (WRITES in events/csv/layouts/, read by conflictdb.csvio.layouts.layout_permissions).
+A user missing one is refused before anything is read, with the missing permission named, and
+nothing is written."""
 
 import csv
 import io
@@ -14,9 +15,10 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from conflictdb.csvio.importing import check_permission
-from conflictdb.csvio.layouts import LAYOUTS, import_layout, layout_permissions
+from conflictdb.csvio.layouts import import_layout, layout_permissions
 from conflictdb.models import TrackedModel
 from conflictdb.provenance import Channel, acting
+from conflictdb.registry import registry
 from conflictdb.roles import DATA_MANAGERS
 from events.gazetteer import load_gazetteer
 from events.models import Actor, Claim, ConsensusFigure, EquipmentLoss, Event
@@ -28,6 +30,7 @@ SMALL = {"ucdp-ged": IMPORTS / "ucdp_ged_sample_20.csv", "oryx": IMPORTS / "oryx
 # Written as a consequence of what a layout writes, never by the layout: the import batch itself,
 # the history of each record, and the consensus figures events.consensus derives from the claims.
 BOOKKEEPING = {ImportBatch, ConsensusFigure}
+LAYOUTS = list(registry["import_layouts"])
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ types found by their tracker names or created, idempotent, bad rows refused."""
 from pathlib import Path
 
 from conflictdb.csvio.layouts import import_layout
-from conflictdb.csvio.layouts.oryx import category_of
+from events.csv.layouts.oryx import category_of
 from events.models import Claim, EquipmentLoss, EquipmentType
 
 FIXTURE = Path(__file__).parent / "fixtures" / "import" / "oryx_sample_32.csv"

@@ -3,16 +3,16 @@ same columns, natural keys as import ids — the library path the benchmark meas
 
 import tablib
 
-from conflictdb.csvio import columns
 from conflictdb.csvio.importing import importable
 from conflictdb.csvio.resources import resource_for
 from conflictdb.provenance import Channel, acting
+from conflictdb.registry import registry
 from events.models import Actor, CasualtyFigure, Claim, Location
 from tests.factories import make_world
 
 
 def test_every_importable_model_has_a_resource_with_its_natural_key():
-    for name, spec in columns.SPECS.items():
+    for name, spec in registry["csv_models"].items():
         if not importable(spec):
             continue
         resource = resource_for(name)()

@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from conflictdb.csvio import columns
 from conflictdb.csvio.exporting import export_for, write_csv
 from conflictdb.csvio.importing import import_file, importable
+from conflictdb.registry import registry
 from events.models import CasualtyFigure, EquipmentLoss
 from events.seeding import load_seeds
 
@@ -25,7 +25,7 @@ def _export(name, user) -> bytes:
 
 def test_every_model_exported_imports_back_unchanged(seeded, data_manager):
     tried = 0
-    for name, spec in columns.SPECS.items():
+    for name, spec in registry["csv_models"].items():
         count = spec.model.objects.count()
         if not count or not importable(spec):
             continue  # the seed has no such records (a header-only file is refused by design)

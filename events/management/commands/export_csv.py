@@ -15,7 +15,7 @@ from django.http import QueryDict
 
 from conflictdb.csvio import columns as cols
 from conflictdb.csvio import exporting
-from conflictdb.csvio.layouts_export import LAYOUTS
+from conflictdb.registry import registry
 
 
 def filterset_for(model):
@@ -75,8 +75,8 @@ class Command(BaseCommand):
             "as CSV or XLSX, as a given user may see them.")
 
     def add_arguments(self, parser):
-        parser.add_argument("what", help=f"A model ({', '.join(sorted(cols.SPECS))}) or a layout "
-                                         f"({', '.join(LAYOUTS)}).")
+        parser.add_argument("what", help=f"A model ({', '.join(sorted(registry['csv_models']))}) or a layout "
+                                         f"({', '.join(registry['export_layouts'])}).")
         parser.add_argument("--filter", action="append", default=[], metavar="NAME=VALUE",
                             help="The API's filters for this model (layouts: the events filters); repeatable.")
         parser.add_argument("--output", "-o", help="File to write (default: standard output, CSV only).")
@@ -91,7 +91,8 @@ class Command(BaseCommand):
     def handle(self, *args, what, filter, output, format, user, no_bom, limit, **options):
         account = self._user(user)
         name = what.lower()
-        if name in LAYOUTS:
+        layouts = registry["export_layouts"]
+        if name in layouts:
             from events.models import Event
 
             model = Event
@@ -100,7 +101,7 @@ class Command(BaseCommand):
                 model = cols.spec_for(name).model
                 name = cols.spec_for(name).name
             except KeyError as error:
-                raise CommandError(f"{error.args[0]} Layouts: {', '.join(LAYOUTS)}.") from None
+                raise CommandError(f"{error.args[0]} Layouts: {', '.join(layouts)}.") from None
         export = exporting.export_for(name, account, queryset=filtered_queryset(model, filter), limit=limit)
         format = format or ("xlsx" if output and output.lower().endswith(".xlsx") else "csv")
         if format == "xlsx" and not output:

@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conflictdb.csvio import columns
 from conflictdb.csvio.importing import import_file, importable
-from conflictdb.csvio.layouts import LAYOUTS, import_layout
+from conflictdb.csvio.layouts import import_layout
+from conflictdb.registry import registry
 
 
 class Progress:
@@ -43,8 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("file")
         what = parser.add_mutually_exclusive_group(required=True)
         what.add_argument("--model", help="Model of the rows: " + ", ".join(
-            sorted(name for name, spec in columns.SPECS.items() if importable(spec))) + ".")
-        what.add_argument("--layout", choices=sorted(LAYOUTS), help="A dataset layout.")
+            sorted(name for name, spec in registry["csv_models"].items() if importable(spec))) + ".")
+        what.add_argument("--layout", choices=sorted(registry["import_layouts"]), help="A dataset layout.")
         parser.add_argument("--user", required=True, help="Username the batch is attributed to (needs import rights).")
         parser.add_argument("--encoding", help="Declare the encoding (default: detected; e.g. windows-1256, utf-16).")
         parser.add_argument("--delimiter", help="comma, semicolon or tab (default: detected).")
