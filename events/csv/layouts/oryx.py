@@ -8,9 +8,9 @@ Each row is one visually confirmed item and becomes:
 - an equipment loss of one item (exact 1), status as Oryx gives it (destroyed, damaged,
   abandoned, captured), owner the losing country's armed forces, the evidence URL kept.
 The equipment type is found by name, alias or a tracker system name listed on the type
-(conflictdb.csvio.keys.KeyResolver); an unknown system becomes a new type named as Oryx writes it, with that
-system name recorded and a category read from the name (tank, IFV, drone …, else "other"), so a
-cataloguer can later merge it by adding an alias. Actors are the countries' armed forces
+(conflictdb.csvio.keys.KeyResolver, events.csv.keys); an unknown system becomes a new type named
+as Oryx writes it, with that system name recorded and a category read from the name (tank, IFV,
+drone …, else "other"), so a cataloguer can later merge it by adding an alias. Actors are the countries' armed forces
 ("Armed Forces of Russia"), created when missing.
 """
 
