@@ -336,6 +336,11 @@ class _RowReader:
         plans = self.group_plans
         memo = self.group_memo
         read, model = self.plan.group.read, self.plan.model
+        columns = {plan.name: plan.column for plan in plans}
+
+        def choice(name, text):
+            return self.choice(model._meta.get_field(name), text)
+
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
         values = []
@@ -344,10 +349,8 @@ class _RowReader:
             found = memo.get(texts)
             if found is None:
                 try:
-                    found = memo[texts] = read(
-                        {plan.name: text for plan, text in zip(plans, texts, strict=True)},
-                        {plan.name: plan.column for plan in plans},
-                        lambda name, text: self.choice(model._meta.get_field(name), text))
+                    found = memo[texts] = read({plan.name: text for plan, text in zip(plans, texts, strict=True)},
+                                               columns, choice)
                 except v.CellError as error:
                     column, cell = error.args[1] if len(error.args) > 1 else ("", "")
                     errors[position].append(RowError(number, column, cell, str(error.args[0])))
