@@ -32,7 +32,8 @@ from events.models import (
     SourceAffiliation,
     TerritorialChange,
 )
-from events.vocabularies import EventType, Qualifier, SubEventType
+from conflictdb.quantities import Qualifier
+from events.vocabularies import EventType, SubEventType
 from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance

@@ -17,7 +17,8 @@ from events.models import (
     LocationAlias,
     TerritorialChange,
 )
-from events.vocabularies import EventType, Qualifier, SubEventType
+from conflictdb.quantities import Qualifier
+from events.vocabularies import EventType, SubEventType
 from sources.models import Document, Excerpt, Source
 from tests.factories import DAY, make_world
 

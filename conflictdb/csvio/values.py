@@ -14,7 +14,7 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from events.vocabularies import Qualifier
+from conflictdb.quantities import Qualifier
 
 
 class CellError(ValueError):
