@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from conflictdb import bulk
 from conflictdb.models import VerificationStatus as S
-from conflictdb.quantities import Qualifier
+from events.vocabularies import Qualifier
 
 EXCLUDED_STATUSES = {S.RETRACTED: "retracted", S.FALSE: "marked false"}
 RELIABILITY_RANK = {grade: rank for rank, grade in enumerate("ABCDFE")}

@@ -13,12 +13,13 @@ from django.db.models import F, Q
 
 from conflictdb import grading
 from conflictdb.models import TrackedModel, VerificationStatus
-from conflictdb.quantities import WORD_QUANTITY_CONVENTION, Qualifier
 from events.vocabularies import (
     SUB_EVENT_TYPES,
+    WORD_QUANTITY_CONVENTION,
     DatePrecision,
     EventType,
     PlacePrecision,
+    Qualifier,
     SubEventType,
 )
 from sources.models import AliasBase, Document, Excerpt, Source

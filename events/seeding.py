@@ -31,7 +31,7 @@ from django.db import IntegrityError, models, transaction
 
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
-from conflictdb.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
+from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
 from conflictdb.services import WriteStatus, upsert
 from events.models import (
     Actor,
@@ -707,7 +707,7 @@ def _list(entry, name, where) -> list:
 
 def _quantity(item, where) -> dict:
     """low / high / qualifier / wording as the file states them, read by the one quantity reader
-    (conflictdb.quantities); the model's rules (exact is one number …) are checked on write."""
+    (events.quantities); the model's rules (exact is one number …) are checked on write."""
     try:
         return quantity_from_parts(low=item.get("low"), high=item.get("high"), qualifier=str(item["qualifier"]),
                                    wording=item.get("wording", ""))

@@ -93,3 +93,32 @@ class PlacePrecision(models.TextChoices):
     ADMIN2 = "admin2", "Admin 2 (district)"
     ADMIN1 = "admin1", "Admin 1 (governorate)"
     COUNTRY = "country", "Country"
+
+
+class Qualifier(models.TextChoices):
+    """How a number was stated. Word quantities keep low/high empty unless the text bounds them."""
+
+    EXACT = "exact", "Exact"
+    AT_LEAST = "at_least", "At least"
+    MORE_THAN = "more_than", "More than"
+    AT_MOST = "at_most", "At most"
+    ABOUT = "about", "About"
+    RANGE = "range", "Range"
+    A_FEW = "few", "A few"
+    SEVERAL = "several", "Several"
+    MULTIPLE = "multiple", "Multiple / many"
+    DOZENS = "dozens", "Dozens"
+    HUNDREDS = "hundreds", "Hundreds"
+    UNKNOWN = "unknown", "Unknown"
+
+
+# Convention for turning word quantities into numbers, for sums and exports only (ACLED's
+# codebook: several/many/few → 3 or 10, dozens → 12, hundreds → 100). Stored figures keep the
+# word; unknown stays unknown (None), never zero.
+WORD_QUANTITY_CONVENTION = {
+    Qualifier.A_FEW: 3,
+    Qualifier.SEVERAL: 3,
+    Qualifier.MULTIPLE: 10,
+    Qualifier.DOZENS: 12,
+    Qualifier.HUNDREDS: 100,
+}

@@ -32,8 +32,7 @@ from events.models import (
     SourceAffiliation,
     TerritorialChange,
 )
-from conflictdb.quantities import Qualifier
-from events.vocabularies import EventType, SubEventType
+from events.vocabularies import EventType, Qualifier, SubEventType
 from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance

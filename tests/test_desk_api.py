@@ -9,7 +9,7 @@ from django.db import connection
 from django.urls import reverse
 
 from conflictdb.provenance import Channel
-from conflictdb.quantities import find_quantity
+from events.quantities import find_quantity
 from events.desk.drafting import names_in_passage
 from events.models import Claim, ClaimExcerpt, EquipmentLoss, Location, TerritorialChange
 from sources.models import Document, Excerpt, Source

@@ -30,7 +30,7 @@ import yaml
 from django.core.management import call_command
 
 from conflictdb.provenance import Channel, acting
-from conflictdb.quantities import find_quantity
+from events.quantities import find_quantity
 from events.models import Actor, Claim, Displacement, EquipmentLoss, EquipmentType, Event, Location
 from sources.models import Document, Source
 from tests.factories import make_world

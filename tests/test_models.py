@@ -17,8 +17,7 @@ from events.models import (
     LocationAlias,
     TerritorialChange,
 )
-from conflictdb.quantities import Qualifier
-from events.vocabularies import EventType, SubEventType
+from events.vocabularies import EventType, Qualifier, SubEventType
 from sources.models import Document, Excerpt, Source
 from tests.factories import DAY, make_world
 

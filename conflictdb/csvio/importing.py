@@ -46,9 +46,9 @@ from conflictdb.csvio.reading import FileProblem, Table, open_table
 from conflictdb.csvio.safety import NEUTRALISER, unneutralise
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
-from conflictdb.quantities import Qualifier
 from conflictdb.roles import permission
 from conflictdb.services import WriteStatus
+from events.vocabularies import Qualifier
 
 CHUNK_SIZE = 5000
 MAX_STORED_ERRORS = 10_000

@@ -14,7 +14,7 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from conflictdb.quantities import Qualifier
+from events.vocabularies import Qualifier
 
 
 class CellError(ValueError):

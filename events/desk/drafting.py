@@ -5,7 +5,7 @@ than types. Drafts are only shown in the form: nothing is written until the edit
 each draft row is dropped with its × (or all with "Drop drafts"). The rules are deliberately
 plain reading of the sentence (a count before a name, the verb after it, the places after the
 things); names come from the alias tables (events.naming.named_by_alias_keys), numbers from
-conflictdb.quantities. A field a draft leaves out keeps what the form would carry (the row
+events.quantities. A field a draft leaves out keeps what the form would carry (the row
 above, the last claim).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from conflictdb.names import normalise_name
-from conflictdb.quantities import COUNT_PATTERN, QuantityError, find_quantity
+from events.quantities import COUNT_PATTERN, QuantityError, find_quantity
 from events.models import Location
 from events.naming import named_by_alias_keys
 

@@ -2,7 +2,7 @@
 
 `write_claim(document, data, user)` turns the posted form into records and writes them, or none:
 names are resolved by events.naming (places by the matcher, actors, equipment types and events
-by name or alias) and sources.naming, numbers read by conflictdb.quantities.find_quantity, every
+by name or alias) and sources.naming, numbers read by events.quantities.find_quantity, every
 record validated by the model's own full_clean and written by save() (prepare_write anchors the
 quote), inside `acting(user, channel)` and one transaction: a claim is saved whole or not at all.
 
@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date
 
 from conflictdb.provenance import Channel, acting
-from conflictdb.quantities import PHRASE_EXPECTATION, Qualifier, QuantityError, find_quantity
+from events.quantities import PHRASE_EXPECTATION, Qualifier, QuantityError, find_quantity
 from events.models import (
     Actor,
     Attack,
@@ -198,7 +198,7 @@ class _Builder:
                     self.errors.add(target, message)
 
     def quantity(self, key, row, target):
-        """The row's number as written (conflictdb.quantities.find_quantity), onto the record."""
+        """The row's number as written (events.quantities.find_quantity), onto the record."""
         written = (row.get("quantity", "") or "").strip()
         try:
             values = find_quantity(written)

@@ -3,7 +3,7 @@ highlighted, one form) and its JSON endpoints: the names and draft rows of a sel
 (events.desk.drafting) and saving a claim (events.desk.service.write_claim).
 
 The desk adds no rule of its own: names are resolved by events.naming, numbers read by
-conflictdb.quantities, records validated and written by the service in one transaction.
+events.quantities, records validated and written by the service in one transaction.
 """
 
 from __future__ import annotations

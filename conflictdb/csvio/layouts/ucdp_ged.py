@@ -30,7 +30,6 @@ from decimal import Decimal
 from conflictdb.csvio.layouts import ADD, CHANGE, RowWriter, cell_error, check_header, permissions
 from conflictdb.csvio.values import CellError, parse_date, parse_decimal, parse_int
 from conflictdb.names import normalise_name
-from conflictdb.quantities import Qualifier
 from conflictdb.services import upsert
 from events.models import (
     Actor,
@@ -42,7 +41,7 @@ from events.models import (
     EventLocation,
     Location,
 )
-from events.vocabularies import DatePrecision, EventType, PlacePrecision, SubEventType
+from events.vocabularies import DatePrecision, EventType, PlacePrecision, Qualifier, SubEventType
 from sources.models import Document, Source
 
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "where_coordinates", "adm_1", "adm_2",

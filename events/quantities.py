@@ -1,8 +1,9 @@
 """A number as reported: how a count was stated (exact, at least, more than, a range, "dozens"),
 and the one reader every door uses to turn what was written into low / high / qualifier / wording.
 
-The vocabulary (Qualifier) is the base's: figures, losses, attacks and displacements all store a
-quantity this way, and the importer, the desk and the seed loader read one. Three ways in:
+Figures, losses, attacks and displacements store a quantity in the vocabulary of
+events.vocabularies.Qualifier; the CSV import (events/csv), the desk and the seed loader read one
+here. Three ways in:
 
 - `read_quantity(text)`: the whole text is a number as reported ("12", "10-12", ">35", "more than
   35", "35+", "up to 20", "about 50", "dozens", "عشرات"). The CSV import's cell reader.
@@ -14,44 +15,15 @@ quantity this way, and the importer, the desk and the seed loader read one. Thre
 
 Each returns {low, high, qualifier, wording} with the qualifier as its stored value, or raises
 QuantityError saying what was expected (and which part, for quantity_from_parts). The wording is
-always kept, and a word alone ("dozens") keeps low and high empty: WORD_QUANTITY_CONVENTION turns
-it into a number only for sums and exports. "More than 35" is stored as low 36 (whole people).
+always kept, and a word alone ("dozens") keeps low and high empty (WORD_QUANTITY_CONVENTION turns
+it into a number only for sums and exports). "More than 35" is stored as low 36 (whole people).
 """
 
 from __future__ import annotations
 
 import re
 
-from django.db import models
-
-
-class Qualifier(models.TextChoices):
-    """How a number was stated. Word quantities keep low/high empty unless the text bounds them."""
-
-    EXACT = "exact", "Exact"
-    AT_LEAST = "at_least", "At least"
-    MORE_THAN = "more_than", "More than"
-    AT_MOST = "at_most", "At most"
-    ABOUT = "about", "About"
-    RANGE = "range", "Range"
-    A_FEW = "few", "A few"
-    SEVERAL = "several", "Several"
-    MULTIPLE = "multiple", "Multiple / many"
-    DOZENS = "dozens", "Dozens"
-    HUNDREDS = "hundreds", "Hundreds"
-    UNKNOWN = "unknown", "Unknown"
-
-
-# Convention for turning word quantities into numbers, for sums and exports only (ACLED's
-# codebook: several/many/few → 3 or 10, dozens → 12, hundreds → 100). Stored figures keep the
-# word; unknown stays unknown (None), never zero.
-WORD_QUANTITY_CONVENTION = {
-    Qualifier.A_FEW: 3,
-    Qualifier.SEVERAL: 3,
-    Qualifier.MULTIPLE: 10,
-    Qualifier.DOZENS: 12,
-    Qualifier.HUNDREDS: 100,
-}
+from events.vocabularies import Qualifier
 
 QUANTITY_PARTS = ("low", "high", "qualifier", "wording")
 
