@@ -3,7 +3,8 @@ loader (sources are named in sources.naming). One rule per kind:
 
 - place: an id, a P-code (any case), an exact spelling (a name or an alias key: every homonym),
   else the one place the matcher (events.places.resolve_place) resolves the name to; a name it
-  cannot settle raises PlaceNotResolved with its candidates. By reference: a P-code or
+  cannot settle raises PlaceNotResolved with its candidates. One place only (a file's cell): a
+  P-code, else the matcher's single match (one_place_id). By reference: a P-code or
   `geonames:<id>`.
 - actor: an id, its name or short name (any case), or an alias key.
 - equipment type: its name (any case) or an alias key.
@@ -58,6 +59,19 @@ def places_named(value: str):
     if resolution.match is None:
         raise PlaceNotResolved(resolution)
     return Location.objects.filter(pk=resolution.match.location_id)
+
+
+def one_place_id(name: str, *, index=None, **scope) -> int:
+    """The id of the one place a name means, for doors that take no homonyms (a file's cell): a
+    P-code decides, else the matcher (`index`, a PlaceIndex kept for a whole file, or the shared
+    one) with resolve_place's scope (within, near, radius_km, kinds); PlaceNotResolved otherwise."""
+    by_code = place_by_pcode(name.strip())
+    if by_code is not None:
+        return by_code.pk
+    resolution = index.resolve(name, **scope) if index is not None else resolve_place(name, **scope)
+    if resolution.match is None:
+        raise PlaceNotResolved(resolution)
+    return resolution.match.location_id
 
 
 def place_by_pcode(pcode: str) -> Location | None:
