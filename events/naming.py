@@ -9,6 +9,8 @@ loader (sources are named in sources.naming). One rule per kind:
 - actor: an id, its name or short name (any case), or an alias key.
 - equipment type: its name (any case) or an alias key.
 - event: its title (any case), or the label it is shown by (date and title).
+- every spelling of every actor / equipment type as rows (actor_spellings,
+  equipment_type_spellings), for doors that match many names against one table (CSV keys);
 - any of places, actors and equipment types by exact alias keys at once (the names found in a
   passage): what the database already knows, never a guessed spelling.
 
@@ -18,6 +20,7 @@ Alias keys are conflictdb.names.normalise_name, the key every alias table stores
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from django.db.models import Q
 
@@ -107,6 +110,26 @@ def equipment_types_named(name: str):
 def events_named(text: str):
     """Events a text names: the title in any case, or the label an event is shown by ("2024-11-27 title")."""
     return Event.objects.filter(title__iexact=re.sub(r"^\d{4}-\d\d-\d\d ", "", text.strip()))
+
+
+def actor_spellings():
+    """(id, name, short name, *aliases) for every actor: the spellings that name it, for doors
+    that match many names at once against one table (a file's cells)."""
+    aliases = defaultdict(list)
+    for actor_id, name in ActorAlias.objects.values_list("actor_id", "name"):
+        aliases[actor_id].append(name)
+    for pk, name, short in Actor.objects.values_list("pk", "name", "short_name"):
+        yield (pk, name, short, *aliases[pk])
+
+
+def equipment_type_spellings():
+    """(id, name, *aliases, *tracker system names) for every equipment type (a file's cells may
+    also name a type by an Oryx system name listed on it)."""
+    aliases = defaultdict(list)
+    for type_id, name in EquipmentTypeAlias.objects.values_list("equipment_type_id", "name"):
+        aliases[type_id].append(name)
+    for pk, name, systems in EquipmentType.objects.values_list("pk", "name", "tracker_system_names"):
+        yield (pk, name, *aliases[pk], *[s for s in (systems or "").split(",") if s.strip()])
 
 
 # Which alias table names each kind of record, and the alias's field pointing at the record.

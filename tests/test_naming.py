@@ -47,3 +47,11 @@ def test_alias_keys_name_records_of_each_kind(seeded):
     assert [actor.short_name for actor in found["actors"]["hts"]] == ["HTS"]
     assert Location.objects.get(pcode="SY02") in found["places"]["aleppo"]
     assert found["equipment_types"] == {}
+
+
+def test_every_spelling_of_actors_and_equipment_types_as_rows(seeded):
+    hts = Actor.objects.get(short_name="HTS")
+    rows = {pk: spellings for pk, *spellings in naming.actor_spellings()}
+    assert {"Hay'at Tahrir al-Sham", "HTS", "Jabhat al-Nusra"} <= set(rows[hts.pk])
+    types = {pk: spellings for pk, *spellings in naming.equipment_type_spellings()}
+    assert set(types) == set(EquipmentType.objects.values_list("pk", flat=True))
