@@ -31,7 +31,6 @@ from django.db import IntegrityError, models, transaction
 
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
-from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
 from conflictdb.services import WriteStatus, upsert
 from events.models import (
     Actor,
@@ -62,6 +61,7 @@ from events.vocabularies import (
 )
 from events.gazetteer import GEONAMES_ADMIN1_PCODE, GEONAMES_JSON, load_gazetteer
 from events.naming import place_by_pcode
+from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
 from sources.models import Document, Excerpt, Reliability, Source, SourceAlias
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
