@@ -38,12 +38,14 @@ from events.naming import PlaceNotResolved, actors_named, equipment_types_named,
 from sources.models import Excerpt, Source
 from sources.naming import sources_named
 
-# --- naming the records a claim refers to --------------------------------------------------
-
-
 class Errors(dict):
+    """Messages by form field path ("equipment_losses.2.places"), as the page shows them."""
+
     def add(self, key, message):
         self.setdefault(key, []).append(message)
+
+
+# --- naming the records a claim refers to --------------------------------------------------
 
 
 def _reference(value) -> tuple[int | None, str]:
