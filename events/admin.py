@@ -473,7 +473,7 @@ class ClaimAdmin(TrackedAdmin):
     change_form_template = "admin/desk/claim_change_form.html"  # its quotes highlighted in their text
 
     def get_urls(self):
-        from events.desk import desk_urls  # the editor's desk adds claims from a document's text
+        from events.desk.views import desk_urls  # the editor's desk adds claims from a document's text
 
         return [*desk_urls(self), *super().get_urls()]
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from conflictdb.filtersets import TrackedFilterSet, overlapping
-from events import selectors
+from events import naming, selectors
 from events.models import (
     Actor,
     ActorAlias,
@@ -49,8 +49,8 @@ def parse_bbox(value):
 
 def location_ids_for(value, *, field="location"):
     try:
-        locations = list(selectors.find_locations(value).values_list("id", flat=True))
-    except selectors.PlaceNotResolved as unresolved:
+        locations = list(naming.places_named(value).values_list("id", flat=True))
+    except naming.PlaceNotResolved as unresolved:
         raise ValidationError({field: unresolved.resolution.message}) from None
     if not locations:
         raise ValidationError({field: f"No place is called {value!r} (give an id, a P-code or a known spelling)."})
@@ -58,7 +58,7 @@ def location_ids_for(value, *, field="location"):
 
 
 def actor_ids_for(value, *, field="actor"):
-    actors = list(selectors.find_actors(value).values_list("id", flat=True))
+    actors = list(naming.actors_named(value).values_list("id", flat=True))
     if not actors:
         raise ValidationError({field: f"No actor is called {value!r} (give an id, a name or an alias)."})
     return selectors.actor_and_members(actors)
@@ -292,7 +292,7 @@ class ActorFilterSet(TrackedFilterSet):
         fields = ["kind", "inter_code", "country"]
 
     def filter_name(self, queryset, name, value):
-        return queryset.filter(id__in=selectors.find_actors(value).values("id"))
+        return queryset.filter(id__in=naming.actors_named(value).values("id"))
 
 
 class LocationFilterSet(TrackedFilterSet):
@@ -312,8 +312,8 @@ class LocationFilterSet(TrackedFilterSet):
 
     def filter_name(self, queryset, name, value):
         try:
-            return queryset.filter(id__in=selectors.find_locations(value).values("id"))
-        except selectors.PlaceNotResolved:
+            return queryset.filter(id__in=naming.places_named(value).values("id"))
+        except naming.PlaceNotResolved:
             return queryset.none()  # a search that finds nothing; /locations/resolve/ explains why
 
     def filter_bbox(self, queryset, name, value):

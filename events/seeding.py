@@ -57,18 +57,17 @@ from events.vocabularies import (
     DatePrecision,
     EventType,
     PlacePrecision,
-    Qualifier,
     SubEventType,
 )
 from events.gazetteer import GEONAMES_ADMIN1_PCODE, GEONAMES_JSON, load_gazetteer
+from events.naming import place_by_pcode
+from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
 from sources.models import Document, Excerpt, Reliability, Source, SourceAlias
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
 
 # Article text files open with a " date YYYY-MM-DD " header that is not part of the body.
 _DATE_HEADER = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
-
-_QUANTITY_FIELDS = ("low", "high", "qualifier", "wording")
 
 
 class SeedError(Exception):
@@ -430,7 +429,7 @@ class _ArticleLoader:
         return spellings
 
     def _gazetteer_place(self, pcode, where, field_name) -> Location:
-        place = Location.objects.filter(pcode=pcode).first() if isinstance(pcode, str) and pcode else None
+        place = place_by_pcode(pcode) if isinstance(pcode, str) else None
         if place is None:
             raise _bad(where, field_name, pcode, "no place has this P-code (are the admin areas loaded?)")
         return place
@@ -564,7 +563,7 @@ class _ClaimChildren:
         where = f"{self.where}, {at}"
         _fields(item, where, required=("category", "outcome", "qualifier"),
                 optional=("affiliation", "subgroup", "perpetrator", "place", "date", "note", "part_of",
-                          *_QUANTITY_FIELDS))
+                          *QUANTITY_PARTS))
         identity = {
             "affiliation": self.loader.optional_actor(item, "affiliation", where),
             "category": _choice(item, "category", CasualtyFigure.Category, where),
@@ -586,7 +585,7 @@ class _ClaimChildren:
     def equipment_losses(self, item, at):
         where = f"{self.where}, {at}"
         _fields(item, where, required=("equipment_type", "status", "qualifier"),
-                optional=("owner", "captor", "place", "date", "evidence_url", "evidence_sha256", *_QUANTITY_FIELDS))
+                optional=("owner", "captor", "place", "date", "evidence_url", "evidence_sha256", *QUANTITY_PARTS))
         identity = {
             "equipment_type": self.loader.ref(self.loader.equipment, "equipment type", item["equipment_type"], where,
                                                "equipment_type"),
@@ -616,7 +615,7 @@ class _ClaimChildren:
         """One group names several target places hit alike: one row per place."""
         where = f"{self.where}, {at}"
         _fields(group, where, required=("places", "kind", "qualifier"),
-                optional=("perpetrator", "target", "weapon", "date", *_QUANTITY_FIELDS))
+                optional=("perpetrator", "target", "weapon", "date", *QUANTITY_PARTS))
         kind = _choice(group, "kind", Attack.Kind, where)
         perpetrator = self.loader.optional_actor(group, "perpetrator", where)
         values = {**_quantity(group, where), **_stated(group, "target", "weapon"),
@@ -630,7 +629,7 @@ class _ClaimChildren:
     def displacements(self, item, at):
         where = f"{self.where}, {at}"
         _fields(item, where, required=("qualifier", "origins", "destinations"),
-                optional=("unit", "date_start", "date_end", *_QUANTITY_FIELDS))
+                optional=("unit", "date_start", "date_end", *QUANTITY_PARTS))
         identity = {"unit": _choice(item, "unit", Displacement.Unit, where, default=Displacement.Unit.PEOPLE)}
         values = {**_quantity(item, where),
                   **{name: _date(item, name, where) for name in ("date_start", "date_end") if name in item}}
@@ -707,12 +706,13 @@ def _list(entry, name, where) -> list:
 
 
 def _quantity(item, where) -> dict:
-    """low / high / qualifier / wording; the model's rules (exact is one number …) are checked on write."""
-    values = {"qualifier": _choice(item, "qualifier", Qualifier, where)}
-    for name in ("low", "high"):
-        values[name] = _int(item, name, where) if item.get(name) is not None else None
-    values["wording"] = item.get("wording", "")
-    return values
+    """low / high / qualifier / wording as the file states them, read by the one quantity reader
+    (events.quantities); the model's rules (exact is one number …) are checked on write."""
+    try:
+        return quantity_from_parts(low=item.get("low"), high=item.get("high"), qualifier=str(item["qualifier"]),
+                                   wording=item.get("wording", ""))
+    except QuantityError as error:
+        raise _bad(where, error.part, error.text, str(error)) from error
 
 
 def _unique_names(items, name_of=lambda item: item) -> list:

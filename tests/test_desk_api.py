@@ -9,7 +9,8 @@ from django.db import connection
 from django.urls import reverse
 
 from conflictdb.provenance import Channel
-from events.desk import names_in_passage, parse_quantity
+from events.quantities import find_quantity
+from events.desk.drafting import names_in_passage
 from events.models import Claim, ClaimExcerpt, EquipmentLoss, Location, TerritorialChange
 from sources.models import Document, Excerpt, Source
 
@@ -246,7 +247,7 @@ def test_passage_endpoint(client, editor, pasted):
     ("upwards of 50", (51, None, "more_than")), ("1,200", (1200, 1200, "exact")), ("35+", (35, None, "at_least")),
 ])
 def test_quantities_are_read_as_written(written, expected):
-    value = parse_quantity(written)
+    value = find_quantity(written)
     assert (value["low"], value["high"], value["qualifier"]) == expected
     assert value["wording"] == written
 
@@ -336,7 +337,7 @@ def test_casualty_figures_are_drafted_from_count_group_and_outcome(client, edito
         "ten opposition fighters", "Syrian opposition factions", "combatant", "killed", None)
     more, officers = drafts_for(client, pasted, "while more than 35 government soldiers, including officers, were "
                                                 "killed")["drafts"]["casualty_figures"]
-    assert (parse_quantity(more["quantity"])["low"], more["affiliation"]["text"]) == (36, "Syrian government forces")
+    assert (find_quantity(more["quantity"])["low"], more["affiliation"]["text"]) == (36, "Syrian government forces")
     assert (officers["subgroup"], officers["quantity"], officers["outcome"]) == ("officer", "at least 2", "killed")
     child, others, woman = drafts_for(client, pasted, "A child was killed, and four others, including a woman, were "
                                                       "wounded.")["drafts"]["casualty_figures"]

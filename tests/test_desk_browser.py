@@ -30,7 +30,7 @@ import yaml
 from django.core.management import call_command
 
 from conflictdb.provenance import Channel, acting
-from events.desk import parse_quantity
+from events.quantities import find_quantity
 from events.models import Actor, Claim, Displacement, EquipmentLoss, EquipmentType, Event, Location
 from sources.models import Document, Source
 from tests.factories import make_world
@@ -203,7 +203,7 @@ def quantity_text(item):
                   f"at least {item.get('low')}", f"more than {(item.get('low') or 1) - 1}", item["qualifier"]]
     for text in candidates:
         try:
-            value = parse_quantity(text)
+            value = find_quantity(text)
         except Exception:  # noqa: BLE001 - not readable: try the next way of writing it
             continue
         if (value["low"], value["high"], value["qualifier"]) == wanted:
@@ -301,7 +301,7 @@ class DeskEditor:
         self.s.purpose = "quantity"
         current = row.locator("[data-field=quantity]").input_value()
         try:
-            value = parse_quantity(current)
+            value = find_quantity(current)
             if (value["low"], value["high"], value["qualifier"]) == (item.get("low"), item.get("high"), item["qualifier"]):
                 return
         except Exception:  # noqa: BLE001 - not readable: type it

@@ -11,7 +11,8 @@ import pytest
 from conflictdb.csvio import reading
 from conflictdb.csvio.importing import import_file
 from conflictdb.csvio.values import CellError, parse_date
-from events.csv.quantities import parse_quantity
+from events.quantities import QuantityError
+from events.quantities import read_quantity as parse_quantity
 from events.models import Actor
 from sources.models import Document, Source
 
@@ -137,5 +138,5 @@ def test_numbers_as_reported(text, low, high, qualifier):
 
 
 def test_a_number_that_cannot_be_read_says_what_is_expected():
-    with pytest.raises(CellError, match='"more than 35"'):
+    with pytest.raises(QuantityError, match='"more than 35"'):
         parse_quantity("a lot")

@@ -2,7 +2,7 @@
 
 Every parser returns the value or raises CellError with the expectation, so the importer can
 report row, column, value and reason. Numbers stated in words ("more than 35", "dozens") are the
-events app's vocabulary: events/csv/quantities.py.
+events app's vocabulary: events/quantities.py.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conflictdb.api.permissions import read_permission_on
-from events import selectors, territory
+from events import naming, territory
 from events.api.serializers import ActorBriefSerializer, LocationBriefSerializer
 from events.models import Location, TerritorialChange
 from events.places import resolve_place
@@ -47,8 +47,8 @@ def _area(value, field):
     if not value:
         return None
     try:
-        areas = list(selectors.find_locations(value))
-    except selectors.PlaceNotResolved as unresolved:
+        areas = list(naming.places_named(value))
+    except naming.PlaceNotResolved as unresolved:
         raise ValidationError({field: unresolved.resolution.message}) from None
     if len(areas) != 1:
         raise ValidationError({field: f"{value!r} names {len(areas)} places; give an id or a P-code."})

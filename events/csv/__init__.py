@@ -1,21 +1,34 @@
-"""The events app's CSV side: its models' columns and natural keys (columns.py, keys.py), numbers
-as reports state them (quantities.py), the dataset layouts it imports (layouts/: UCDP GED, Oryx)
-and exports (exports.py: ACLED, UCDP GED, HXL). register() hands them to the base CSV engines
-(conflictdb.csvio) through conflictdb.registry; EventsConfig.ready() calls it.
+"""The events app's CSV side: its models' columns and natural keys (columns.py, keys.py), the
+"quantity" cell group (numbers as reported, read by events.quantities, the one reader), the
+dataset layouts it imports (layouts/: UCDP GED, Oryx) and exports (exports.py: ACLED, UCDP GED,
+HXL). register() hands them to the base CSV engines (conflictdb.csvio) through
+conflictdb.registry; EventsConfig.ready() calls it.
 """
+
+from conflictdb.csvio.values import CellError
+from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
+
+
+def _read_quantity_cells(text: dict, columns: dict, choice) -> dict:
+    """The import's "quantity" cell group: low / high / qualifier / wording as the file states them
+    (`text`: field → cell, `columns`: field → header), read by the one quantity reader."""
+    try:
+        return quantity_from_parts(**text, labels=columns)
+    except QuantityError as error:
+        raise CellError(str(error), (columns.get(error.part, ""), error.text)) from error
 
 
 def register():
     """Fill the CSV registry stores with what the events app declares (once, from ready())."""
     from conflictdb.csvio import columns, exporting, keys, layouts
     from events.csv import columns as event_columns
-    from events.csv import exports, quantities
+    from events.csv import exports
     from events.csv import keys as event_keys
     from events.csv.layouts import oryx, ucdp_ged
     from events.models import Claim, Event
 
     columns.register(*event_columns.SPECS)
-    columns.register_cell_group("quantity", columns.CellGroup(quantities.QUANTITY_FIELDS, quantities.read_quantity))
+    columns.register_cell_group("quantity", columns.CellGroup(QUANTITY_PARTS, _read_quantity_cells))
     keys.register_external_ids({columns.EVENT: Event, columns.CLAIM: Claim})
     keys.register_resolvers({
         columns.LOCATION: event_keys.location, columns.LOCATION_REF: event_keys.location,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from events.desk import quotes_in_context as _quotes_in_context
+from events.desk.views import quotes_in_context as _quotes_in_context
 
 register = template.Library()
 
