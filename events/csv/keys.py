@@ -1,10 +1,10 @@
 """How an import finds the events app's records by the names people use (registered by
 events.csv.register into conflictdb.csvio.keys):
 
-- location: `geonames:<id>` or a P-code decide; otherwise the place matcher
-  (events.places.place_index().resolve) — exact names and aliases, transliteration variants,
+- location: `geonames:<id>` or a P-code decide; otherwise the place matcher (events.naming.one_place_id
+  over one events.places.place_index() for the file) — exact names and aliases, transliteration variants,
   homonyms reported as ambiguous with their admin areas, never a silent guess;
-- actor: name, short name or alias (events.selectors.find_actors's rule, loaded at once);
+- actor: name, short name or alias (the spellings events.naming lists, loaded at once);
 - equipment type: name, alias or an Oryx system name listed on the type;
 - event, claim: external_id (conflictdb.csvio.keys loads them many at a time);
 - displacement: the external_id of its claim (which must have exactly one displacement).
@@ -12,11 +12,10 @@ events.csv.register into conflictdb.csvio.keys):
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from conflictdb.csvio.columns import ACTOR, CLAIM, EQUIPMENT_TYPE
 from conflictdb.csvio.values import CellError
-from events.models import Actor, ActorAlias, Displacement, EquipmentType, EquipmentTypeAlias, Location
+from events import naming
+from events.models import Displacement
 from events.places import place_index
 
 _PLACE_INDEX = "location:index"  # the resolver's table holding the place matcher
@@ -31,44 +30,24 @@ def displacement(resolver, value):
 
 
 def actor(resolver, value):
-    def rows():
-        aliases = defaultdict(list)
-        for actor_id, name in ActorAlias.objects.values_list("actor_id", "name"):
-            aliases[actor_id].append(name)
-        for pk, name, short in Actor.objects.values_list("pk", "name", "short_name"):
-            yield (pk, name, short, *aliases[pk])
-
-    return resolver.match_name(ACTOR, value, resolver.named(ACTOR, rows, "actor"), "actor")
+    table = resolver.named(ACTOR, naming.actor_spellings, "actor")
+    return resolver.match_name(ACTOR, value, table, "actor")
 
 
 def equipment_type(resolver, value):
-    def rows():
-        aliases = defaultdict(list)
-        for type_id, name in EquipmentTypeAlias.objects.values_list("equipment_type_id", "name"):
-            aliases[type_id].append(name)
-        for pk, name, systems in EquipmentType.objects.values_list("pk", "name", "tracker_system_names"):
-            yield (pk, name, *aliases[pk], *[s for s in (systems or "").split(",") if s.strip()])
-
-    table = resolver.named(EQUIPMENT_TYPE, rows, "equipment type")
+    table = resolver.named(EQUIPMENT_TYPE, naming.equipment_type_spellings, "equipment type")
     return resolver.match_name(EQUIPMENT_TYPE, value, table, "equipment type")
 
 
 def location(resolver, name, ref, within):
     if ref:
-        if ref.lower().startswith("geonames:"):
-            found = list(Location.objects.filter(geonames_id=ref.split(":", 1)[1].strip() or 0)
-                         .values_list("pk", flat=True)) if ref.split(":", 1)[1].strip().isdigit() else []
-        else:
-            found = list(Location.objects.filter(pcode__iexact=ref).values_list("pk", flat=True))
-        if not found:
+        found = naming.place_by_reference(ref)
+        if found is None:
             raise CellError(f"no place has the reference {ref!r} (a P-code such as SY0200, or geonames:<id>)")
-        return found[0]
-    by_code = list(Location.objects.filter(pcode__iexact=name).values_list("pk", flat=True)[:1])
-    if by_code:
-        return by_code[0]
-    if _PLACE_INDEX not in resolver.tables:
+        return found.pk
+    if _PLACE_INDEX not in resolver.tables:  # one matcher for the whole file
         resolver.tables[_PLACE_INDEX] = place_index()
-    resolution = resolver.tables[_PLACE_INDEX].resolve(name, within=within)
-    if resolution.match is None:
-        raise CellError(resolution.message)
-    return resolution.match.location_id
+    try:
+        return naming.one_place_id(name, index=resolver.tables[_PLACE_INDEX], within=within)
+    except naming.PlaceNotResolved as error:
+        raise CellError(error.resolution.message) from error

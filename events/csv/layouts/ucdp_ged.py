@@ -31,6 +31,7 @@ from conflictdb.csvio.layouts import ADD, CHANGE, RowWriter, cell_error, check_h
 from conflictdb.csvio.values import CellError, parse_date, parse_decimal, parse_int
 from conflictdb.names import normalise_name
 from conflictdb.services import upsert
+from events import naming
 from events.models import (
     Actor,
     ActorMembership,
@@ -221,12 +222,12 @@ class _GedImporter:
             raise cell_error("adm_1", adm_1, "the governorate is needed to place the event")
         if name not in self.areas:
             pcode = GED_GOVERNORATES.get(name.lower())
-            found = Location.objects.filter(pcode=pcode).first() if pcode else None
+            found = naming.place_by_pcode(pcode)
             if found is None:
-                resolution = self.resolve(name, kinds=[Location.Kind.GOVERNORATE])
-                if resolution.match is None:
-                    raise cell_error("adm_1", adm_1, resolution.message)
-                found = Location.objects.get(pk=resolution.match.location_id)
+                try:
+                    found = Location.objects.get(pk=self.resolve(name, kinds=[Location.Kind.GOVERNORATE]))
+                except naming.PlaceNotResolved as error:
+                    raise cell_error("adm_1", adm_1, error.resolution.message) from error
             self.areas[name] = found
         return self.areas[name]
 
@@ -235,18 +236,21 @@ class _GedImporter:
         if not name:
             return None
         if (name, governorate.pk) not in self.areas:
-            resolution = self.resolve(name, within=governorate, kinds=[Location.Kind.DISTRICT])
-            self.areas[(name, governorate.pk)] = (
-                Location.objects.get(pk=resolution.match.location_id) if resolution.match else None)
+            try:
+                found = Location.objects.get(pk=self.resolve(name, within=governorate, kinds=[Location.Kind.DISTRICT]))
+            except naming.PlaceNotResolved:
+                found = None  # a district GED names that the gazetteer lacks: the governorate will do
+            self.areas[(name, governorate.pk)] = found
         return self.areas[(name, governorate.pk)]
 
-    def resolve(self, name, **scope):
-        """One place index for the whole file, rebuilt only when this import adds a place."""
+    def resolve(self, name, **scope) -> int:
+        """The id of the one place a GED name means (events.naming: PlaceNotResolved otherwise),
+        with one place index for the whole file, rebuilt only when this import adds a place."""
         from events.places import PlaceIndex
 
         if self.index is None:
             self.index = PlaceIndex.build()
-        return self.index.resolve(name, **scope)
+        return naming.one_place_id(name, index=self.index, **scope)
 
     def named_place(self, ged: _GedRow, governorate, district):
         raw = ged.value("where_coordinates")
@@ -261,9 +265,10 @@ class _GedImporter:
         if created_before is not None:  # a place an earlier GED row (or import) had to create
             return created_before
         scope = {"within": governorate, "near": near, "radius_km": NEAR_KM} if near else {"within": governorate}
-        resolution = self.resolve(name, **scope)
-        if resolution.match is not None:
-            return Location.objects.get(pk=resolution.match.location_id)
+        try:
+            return Location.objects.get(pk=self.resolve(name, **scope))
+        except naming.PlaceNotResolved as error:
+            resolution = error.resolution
         if resolution.status == "ambiguous":
             raise cell_error("where_coordinates", raw, resolution.message)
         if near is None:
