@@ -5,7 +5,7 @@ A grade is set freely when the record is created. Any later change goes through 
 it needs the `sources.grade_record` permission (verifiers) and a reason, and is kept as a
 GradeChange (who, when, from, to, why) besides the record's own history. The admin and the API
 offer a "change grade" door that calls it; everywhere else the grade fields are read-only once
-the record exists, and `guard()` (called from the models' prepare_write) refuses a save that
+the record exists, and `refuse_ungraded_change()` (called from the models' prepare_write) refuses a save that
 changes a grade behind this module's back, whatever door it came through.
 """
 
@@ -46,13 +46,13 @@ def _normalise(model, value):
 
 
 def remember_loaded_grade(record):
-    """Called when a record is loaded, so guard() can tell whether the grade was changed."""
+    """Called when a record is loaded, so refuse_ungraded_change() can tell whether the grade was changed."""
     field = graded_field(type(record))
     if field and field in record.__dict__:  # a deferred grade is not fetched just for this
         record._loaded_grade = record.__dict__[field]
 
 
-def guard(record):
+def refuse_ungraded_change(record):
     """Refuse a save that changes a grade without going through regrade()."""
     field = graded_field(type(record))
     if field is None or record._state.adding or getattr(record, "_regrading", False):

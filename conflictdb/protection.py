@@ -185,7 +185,7 @@ class Guard:
         return f"{self.prefix}public_label" if self.mask is SOURCE_NAME else None
 
 
-def guard(model, path: str, ordering: bool = False) -> Guard | None:
+def guard_of_path(model, path: str, ordering: bool = False) -> Guard | None:
     """The protection a field path (`claimant__name`, `aliases__name__icontains`) reaches, or
     None. For ordering, a path ending on a relation to a source means its name (Meta.ordering)."""
     from sources.models import Source
@@ -218,7 +218,7 @@ def search_q(user, model, path: str, term, lookup: str = "icontains") -> Q:
     """Records whose `path` matches `term` as this user may search: a hidden value never matches
     (a protected source is found by its public label instead)."""
     plain = Q(**{f"{path}__{lookup}": term})
-    found = guard(model, path)
+    found = guard_of_path(model, path)
     if found is None or sees_guarded(user, found):
         return plain
     hidden = found.hidden_q()
@@ -230,14 +230,14 @@ def search_q(user, model, path: str, term, lookup: str = "icontains") -> Q:
 
 def refuses_lookup(user, model, path: str) -> bool:
     """A filter or lookup on this path would reveal what this user may not see."""
-    found = guard(model, path)
+    found = guard_of_path(model, path)
     return found is not None and not sees_guarded(user, found)
 
 
 def order_by_public(user, model, path: str):
     """What to order by instead of `path` for this user: the path itself, the public name of a
     protected source (an expression), or None when ordering by it would reveal hidden values."""
-    found = guard(model, path, ordering=True)
+    found = guard_of_path(model, path, ordering=True)
     if found is None or sees_guarded(user, found):
         return path
     if found.replacement:

@@ -490,7 +490,7 @@ class Claim(TrackedModel):
 
     def prepare_write(self):
         super().prepare_write()
-        grading.guard(self)
+        grading.refuse_ungraded_change(self)
         assign_external_id(self, "claim")
 
     def verification_refusal(self, to_status):

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 from conflictdb.models import VerificationStatus
 from conflictdb.names import normalise_name
 from conflictdb.provenance import acting
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 from events.models import Location, LocationAlias
 
 # --- tuning -----------------------------------------------------------------------------------

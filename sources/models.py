@@ -87,7 +87,7 @@ class Source(TrackedModel):
 
     def prepare_write(self):
         super().prepare_write()
-        grading.guard(self)
+        grading.refuse_ungraded_change(self)
 
 
 class AliasBase(TrackedModel):

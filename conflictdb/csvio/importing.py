@@ -47,7 +47,7 @@ from conflictdb.csvio.safety import NEUTRALISER, unneutralise
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
 from conflictdb.roles import permission
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 from events.vocabularies import Qualifier
 
 CHUNK_SIZE = 5000

@@ -2,7 +2,7 @@
 
 A layout row becomes several records (a UCDP GED row: an event, its place, its actors, a claim
 and its casualty figures). Each row is written under its own savepoint with the batch and row
-number in the provenance context, through conflictdb.services.upsert (idempotent: stable external
+number in the provenance context, through conflictdb.upsert.upsert (idempotent: stable external
 ids), so a re-import changes nothing. Errors are collected for every row; any error rolls the
 whole file back (conflictdb.csvio.importing.run_import).
 
@@ -21,7 +21,7 @@ from conflictdb.csvio.importing import RowError, run_import
 from conflictdb.csvio.values import CellError
 from conflictdb.provenance import acting
 from conflictdb.roles import permission
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 
 
 class RowFailure(Exception):
