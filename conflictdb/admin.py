@@ -30,7 +30,7 @@ from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
 from conflictdb.models import TrackedModel, VerificationStatus
-from sources.models import GradeChange, VerificationTransition
+from conflictdb.models import GradeChange, VerificationTransition
 
 PROVENANCE_FIELDSET = (
     "Provenance",

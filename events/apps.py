@@ -6,6 +6,8 @@ class EventsConfig(AppConfig):
     verbose_name = "Events and claims"
 
     def ready(self):
+        from conflictdb.registry import register_domain_app
         from events import consensus
 
+        register_domain_app(self)  # what its models declare for the base: protection, grading
         consensus.connect()  # consensus figures follow every save of what feeds them

@@ -8,7 +8,8 @@ from django.utils.html import format_html
 
 from conflictdb import protection
 from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedTabularInline
-from sources.models import Document, Excerpt, GradeChange, ImportBatch, Source, SourceAlias, VerificationTransition
+from conflictdb.models import GradeChange, ImportBatch, VerificationTransition
+from sources.models import Document, Excerpt, Source, SourceAlias
 
 
 class SourceAliasInline(TrackedTabularInline):

@@ -9,7 +9,8 @@ from rest_framework.test import APIClient
 from conflictdb.urls import api_router
 from conflictdb.provenance import Channel, acting
 from events.models import Claim
-from sources.models import Document, ImportBatch
+from conflictdb.models import ImportBatch
+from sources.models import Document
 from tests.factories import fill, make_world
 
 pytestmark = pytest.mark.django_db

@@ -44,6 +44,7 @@ from conflictdb.csvio import values as v
 from conflictdb.csvio.keys import KeyResolver
 from conflictdb.csvio.reading import FileProblem, Table, open_table
 from conflictdb.csvio.safety import NEUTRALISER, unneutralise
+from conflictdb.models import ImportBatch
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
 from conflictdb.roles import permission
@@ -882,7 +883,7 @@ def import_file(source, model, *, user, file_name: str = "", encoding: str | Non
 
     `model`: a model, its name or label (see conflictdb.csvio.columns.spec_for). Returns an
     Outcome with the batch (None for a dry run), counts and every row error. Needs
-    sources.import_data; the model's add and change permissions apply too.
+    conflictdb.import_data; the model's add and change permissions apply too.
     """
     spec = c.spec_for(model)
     handle = open(source, "rb") if isinstance(source, (str, Path)) else source
@@ -900,7 +901,7 @@ def import_file(source, model, *, user, file_name: str = "", encoding: str | Non
 
 
 def model_permissions(model) -> list[str]:
-    """What importing a file of `model` rows needs besides sources.import_data."""
+    """What importing a file of `model` rows needs besides conflictdb.import_data."""
     return [permission(model, "add"), permission(model, "change")]
 
 
@@ -909,7 +910,7 @@ def check_permission(user, permissions=()) -> str | None:
     if user is None or not user.is_active:
         return "An import needs an active user account."
     if not user.has_perm(protection.IMPORT_DATA):
-        return "Only data managers may import files (permission sources.import_data)."
+        return "Only data managers may import files (permission conflictdb.import_data)."
     missing = [name for name in permissions if not user.has_perm(name)]
     if missing:
         return f"You may not add or change these records (missing {', '.join(missing)})."
@@ -924,8 +925,6 @@ def run_import(handle, *, layout: str, user, file_name: str, apply, options: dic
     opened here; it records every error on the outcome. Used by the model importer and by the
     UCDP GED and Oryx layouts.
     """
-    from sources.models import ImportBatch
-
     refusal = check_permission(user, permissions)
     if refusal:
         raise PermissionError(refusal)
