@@ -14,6 +14,9 @@ Also the base's own tables, which every app's records point into: the audit trai
 batches, verification transitions and grade changes.
 """
 
+import contextlib
+import threading
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -23,12 +26,24 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from conflictdb import concurrency, provenance
+from conflictdb import concurrency, provenance, signals
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel
 
 # Chunk size for history written after bulk writes (keeps SQLite under its variable limit).
 _HISTORY_CHUNK = 500
+
+# Set while bulk_update() runs its queryset updates: it announces the records itself.
+_bulk_updating = threading.local()
+
+
+@contextlib.contextmanager
+def _announced_by_caller():
+    _bulk_updating.active = True
+    try:
+        yield
+    finally:
+        _bulk_updating.active = False
 
 
 class VerificationStatus(models.TextChoices):
@@ -56,7 +71,8 @@ def stamp_values(*, adding: bool) -> dict:
 
 
 class TrackedQuerySet(models.QuerySet):
-    """A QuerySet whose bulk writes are stamped and recorded in the history like saves."""
+    """A QuerySet whose bulk writes are stamped, recorded in the history and announced
+    (conflictdb.signals.written) like saves."""
 
     def update(self, **kwargs):
         ctx = provenance.current()
@@ -70,14 +86,27 @@ class TrackedQuerySet(models.QuerySet):
                 return 0
             count = super().update(**values)
             history = self.model.history
+            written = []
             for start in range(0, len(pks), _HISTORY_CHUNK):
-                chunk = self.model._base_manager.using(self.db).filter(pk__in=pks[start : start + _HISTORY_CHUNK])
+                chunk = list(self.model._base_manager.using(self.db).filter(pk__in=pks[start : start + _HISTORY_CHUNK]))
                 history.bulk_history_create(
-                    list(chunk),
+                    chunk,
                     update=True,
                     default_user=provenance.history_user(),
                     default_change_reason=ctx.reason or "bulk update",
                 )
+                written.extend(chunk)
+            if not getattr(_bulk_updating, "active", False):
+                signals.written(self.model, written)
+        return count
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        """Announced once, as the given records: they know what they were loaded as (a claim's
+        former event), which the rows read back after each update no longer do."""
+        objs = list(objs)
+        with _announced_by_caller():
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+        signals.written(self.model, objs)
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -93,6 +122,7 @@ class TrackedQuerySet(models.QuerySet):
                     default_user=provenance.history_user(),
                     default_change_reason=provenance.current().reason or "bulk create",
                 )
+            signals.written(self.model, created)
         return created
 
 
@@ -194,6 +224,7 @@ class TrackedModel(models.Model):
                 "updated_at", "updated_by", "last_channel", "import_batch", "import_row", "version"
             }
         super().save(*args, **kwargs)
+        signals.written(type(self), [self])
 
     def field_changes(self):
         """[(history record, [(field, old, new), ...])] newest first: who changed what, when."""

@@ -7,7 +7,9 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from conflictdb.registry import register_domain_app
-        from events import consensus
+        from events import consensus, places
 
         register_domain_app(self)  # what its models declare for the base: protection, grading
-        consensus.connect()  # consensus figures follow every save of what feeds them
+        # Derived data follows every write of what feeds it (conflictdb.signals.records_written).
+        consensus.connect()
+        places.connect()

@@ -19,7 +19,8 @@ How a file is applied:
 Rules stay in their homes: model constraints are enforced by the database (a violation in a
 chunk is diagnosed row by row with the model's own messages), cross-record rules by the models'
 prepare_write(), grades by conflictdb.grading, verification status is never imported, and
-consensus figures are recomputed through events.consensus.
+derived data (consensus figures, the place index) follows the write once, announced through
+conflictdb.signals (the write is collected and delivered before the transaction commits).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
-from conflictdb import bulk, protection
+from conflictdb import bulk, protection, signals
 from conflictdb.csvio import columns as c
 from conflictdb.csvio import values as v
 from conflictdb.csvio.keys import KeyResolver
@@ -636,9 +637,6 @@ class _Importer:
         self.matcher = _Matcher(self.plan)
         self.seen: dict[tuple, int] = {}
         self.writing = True
-        self.touched_claims: set[int] = set()
-        self.touched_documents: set[int] = set()
-        self.touched_events: set[int] = set()
         # Columns naming a record of the same model, maybe one a later chunk of this file creates:
         # their rows are retried once it exists. Names resolved through the resolver's memos
         # (a place's parent) also need those memos dropped after each write; a reference looked
@@ -674,10 +672,6 @@ class _Importer:
         self.outcome.errors.sort(key=lambda error: error.row)
         if not self.outcome.rows:
             self.outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
-        if self.writing and not self.outcome.error_count:
-            started = time.perf_counter()
-            self.after_write()
-            self.outcome.timed("derived data (consensus figures)", started)
 
     def chunk(self, rows):
         outcome = self.outcome
@@ -818,7 +812,6 @@ class _Importer:
             return
         for status, items in ((WriteStatus.CREATED, creates), (WriteStatus.UPDATED, updates)):
             self.outcome.counts[status] += len(items)
-            self.note_touched([record for _number, record, *_ in items])
         if self.self_referencing or self.spec.model._meta.label in {
                 "events.Location", "events.LocationAlias", "events.Actor", "events.ActorAlias", "sources.Source",
                 "sources.SourceAlias", "events.EquipmentType", "events.EquipmentTypeAlias", "sources.Document",
@@ -845,32 +838,6 @@ class _Importer:
             last = (creates or updates)[-1][0]
             self.outcome.add_error(RowError(first, "", "", f"the database refused rows {first}–{last}: {error}"))
             self.outcome.counts["refused"] += len(creates) + len(updates)
-
-    def note_touched(self, records):
-        """What the written records change downstream: consensus follows claims, figures and origins."""
-        label = self.spec.model._meta.label
-        if label == "events.Claim":
-            self.touched_events.update(record.event_id for record in records)
-            self.touched_events.update(getattr(record, "_loaded_event_id", None) for record in records)
-        elif label == "events.CasualtyFigure":
-            self.touched_claims.update(record.claim_id for record in records)
-            self.touched_claims.update(getattr(record, "_loaded_claim_id", None) for record in records)
-            self.touched_claims.discard(None)
-        elif label == "sources.Document":  # a changed origin changes which claims are independent
-            self.touched_documents.update(record.pk for record in records)
-
-    def after_write(self):
-        """What save() signals would have done for bulk writes: consensus figures, the place index."""
-        from events import consensus
-        from events.places import invalidate_place_index
-
-        if self.touched_claims:
-            consensus.recompute_for_claims(self.touched_claims)
-        if self.touched_documents:
-            self.touched_events |= consensus.events_of_documents(self.touched_documents)
-        if self.touched_events:
-            consensus.recompute(self.touched_events)
-        invalidate_place_index()
 
 
 # --- public entry points ----------------------------------------------------------------------------
@@ -943,7 +910,14 @@ def run_import(handle, *, layout: str, user, file_name: str, apply, options: dic
                                delimiter=options.get("delimiter"))
             with acting(user=user, channel=Channel.IMPORT, batch=batch, row=None,
                         reason=f"import batch #{batch.pk} ({file_name})"):
-                apply(table, batch, outcome)
+                # Derived data (consensus figures, the place index) follows the whole write once,
+                # at the end of this block and inside the transaction (conflictdb.signals).
+                with signals.collecting() as written:
+                    apply(table, batch, outcome)
+                    if outcome.refused:  # rolled back below: nothing to derive
+                        written.discard()
+                    started = time.perf_counter()
+                outcome.timed("derived data (consensus figures)", started)
         except FileProblem as problem:
             outcome.add_error(RowError(0, "", "", str(problem)))
         if outcome.refused or dry_run:
