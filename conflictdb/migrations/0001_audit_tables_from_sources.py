@@ -10,9 +10,9 @@ from django.db import migrations, models
 
 def relabel_content_types(apps, schema_editor, old, new):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.using(schema_editor.connection.alias).filter(app_label=old, model__in=MOVED).update(
-        app_label=new
-    )
+    types = ContentType.objects.using(schema_editor.connection.alias)
+    taken = set(types.filter(app_label=new, model__in=MOVED).values_list("model", flat=True))
+    types.filter(app_label=old, model__in=set(MOVED) - taken).update(app_label=new)
 
 
 def to_base(apps, schema_editor):
