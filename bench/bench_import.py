@@ -146,7 +146,7 @@ def run_engine(path: Path, user) -> dict:
 
     from events.management.commands.import_csv import Command
     from events.models import CasualtyFigure
-    from sources.models import ImportBatch
+    from conflictdb.models import ImportBatch
 
     command = Command()
     started = time.perf_counter()

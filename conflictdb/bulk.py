@@ -5,13 +5,15 @@ instances (≈ 2,000 tracked records/s, ≈ 20,000 plain rows/s on a shared 2-CP
 paths keep every rule and change only the mechanics:
 - `Builder` makes unsaved instances without Model.__init__ (fields straight into __dict__,
   defaults included), so the models' own prepare_write() still runs on each (by the caller);
-- `insert()` writes plain rows with one executemany (COPY on PostgreSQL), values adapted once
+- `insert()` writes plain rows (untracked: derived rows, logs; announced by no one, since they
+  are no records derived data follows) with one executemany (COPY on PostgreSQL), values adapted once
   per column type, and the same value adapted once when every row shares it;
 - `create_tracked()` stamps records with conflictdb.models.stamp_values() — computed once per
   call, since every record of one bulk write shares who, when and which door — inserts them,
   and writes their history with one INSERT … SELECT from the rows just inserted (identified by
   batch, row number and version 1): the historical rows simple-history's bulk_history_create
-  would write, with the history user and reason of the provenance context.
+  would write, with the history user and reason of the provenance context; then announces the
+  records (conflictdb.signals.written), as a save would.
 Used by the CSV import engine (conflictdb.csvio.importing) and the consensus refresh
 (events.consensus); `sql_of()` serves the paths that read rows on a raw cursor.
 """
@@ -28,7 +30,7 @@ from django.db.models import DateField, DateTimeField, DecimalField, JSONField
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from conflictdb import provenance
+from conflictdb import provenance, signals
 
 _CHUNK = 2000  # rows per executemany call
 
@@ -160,6 +162,7 @@ def create_tracked(model, records: list, *, batch) -> None:
     insert(model, fields, (row_of(record.__dict__) for record in records), shared=shared)
     rows = [record.import_row for record in records]
     _history_from_rows(model, connection, batch, min(rows), max(rows), floor)
+    signals.written(model, records)
 
 
 def _history_from_rows(model, connection, batch, first_row, last_row, floor):

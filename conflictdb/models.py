@@ -6,20 +6,44 @@ Rule homes:
   TrackedModel.save, TrackedQuerySet.update/bulk_create and the import's bulk path
   (conflictdb.bulk), from conflictdb.provenance;
 - history — django-simple-history, fed by the same context; `queryset.update()` and
-  `bulk_create()` write historical rows too, so no bulk path bypasses it.
+  `bulk_create()` write historical rows too, so no bulk path bypasses it;
+- derived data — every write path announces what it wrote (conflictdb.signals.written), so
+  what is computed from records follows single saves and bulk writes alike.
+
+Also the base's own tables, which every app's records point into: the audit trail of import
+batches, verification transitions and grade changes.
 """
 
+import contextlib
+import threading
+
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from conflictdb import concurrency, provenance
+from conflictdb import concurrency, provenance, signals
+from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel
 
 # Chunk size for history written after bulk writes (keeps SQLite under its variable limit).
 _HISTORY_CHUNK = 500
+
+# Set while bulk_update() runs its queryset updates: it announces the records itself.
+_bulk_updating = threading.local()
+
+
+@contextlib.contextmanager
+def _announced_by_caller():
+    _bulk_updating.active = True
+    try:
+        yield
+    finally:
+        _bulk_updating.active = False
 
 
 class VerificationStatus(models.TextChoices):
@@ -47,7 +71,8 @@ def stamp_values(*, adding: bool) -> dict:
 
 
 class TrackedQuerySet(models.QuerySet):
-    """A QuerySet whose bulk writes are stamped and recorded in the history like saves."""
+    """A QuerySet whose bulk writes are stamped, recorded in the history and announced
+    (conflictdb.signals.written) like saves."""
 
     def update(self, **kwargs):
         ctx = provenance.current()
@@ -61,14 +86,27 @@ class TrackedQuerySet(models.QuerySet):
                 return 0
             count = super().update(**values)
             history = self.model.history
+            written = []
             for start in range(0, len(pks), _HISTORY_CHUNK):
-                chunk = self.model._base_manager.using(self.db).filter(pk__in=pks[start : start + _HISTORY_CHUNK])
+                chunk = list(self.model._base_manager.using(self.db).filter(pk__in=pks[start : start + _HISTORY_CHUNK]))
                 history.bulk_history_create(
-                    list(chunk),
+                    chunk,
                     update=True,
                     default_user=provenance.history_user(),
                     default_change_reason=ctx.reason or "bulk update",
                 )
+                written.extend(chunk)
+            if not getattr(_bulk_updating, "active", False):
+                signals.written(self.model, written)
+        return count
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        """Announced once, as the given records: they know what they were loaded as (a claim's
+        former event), which the rows read back after each update no longer do."""
+        objs = list(objs)
+        with _announced_by_caller():
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+        signals.written(self.model, objs)
         return count
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -84,6 +122,7 @@ class TrackedQuerySet(models.QuerySet):
                     default_user=provenance.history_user(),
                     default_change_reason=provenance.current().reason or "bulk create",
                 )
+            signals.written(self.model, created)
         return created
 
 
@@ -111,7 +150,7 @@ class TrackedModel(models.Model):
         help_text="The door of the latest change.",
     )
     import_batch = models.ForeignKey(
-        "sources.ImportBatch", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+",
+        "conflictdb.ImportBatch", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+",
         help_text="The import batch that created or last changed this record.",
     )
     import_row = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -185,6 +224,7 @@ class TrackedModel(models.Model):
                 "updated_at", "updated_by", "last_channel", "import_batch", "import_row", "version"
             }
         super().save(*args, **kwargs)
+        signals.written(type(self), [self])
 
     def field_changes(self):
         """[(history record, [(field, old, new), ...])] newest first: who changed what, when."""
@@ -197,3 +237,134 @@ class TrackedModel(models.Model):
             delta = newer.diff_against(older, excluded_fields=["updated_at", "version"])
             result.append((newer, [(c.field, c.old, c.new) for c in delta.changes]))
         return result
+
+
+class AliasBase(TrackedModel):
+    """A spelling of a name met in a source; `normalised` is the exact-match key."""
+
+    name = models.CharField(max_length=200)
+    normalised = models.CharField(max_length=200, editable=False, db_index=True)
+
+    derived_fields = {"normalised": ("name",)}
+
+    class Meta:
+        abstract = True
+
+    def prepare_write(self):
+        super().prepare_write()
+        self.normalised = normalise_name(self.name)
+
+    def clean(self):
+        super().clean()
+        self.normalised = normalise_name(self.name)
+        if not self.normalised:
+            raise ValidationError({"name": "An alias needs at least one letter or digit."})
+
+    def __str__(self):
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One file applied to the database: itself a piece of provenance, so not tracked."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPLIED = "applied", "Applied"
+        REFUSED = "refused", "Refused"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    layout = models.CharField(max_length=50, help_text="The file layout, e.g. claims, ucdp-ged, oryx.")
+    options = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    refused_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error_report = models.JSONField(default=list, blank=True)
+    rolled_back_at = models.DateTimeField(null=True, blank=True)
+    rolled_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    rollback_reason = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "sources_importbatch"  # created by the sources app, which held these tables until issue 12
+        ordering = ["-started_at"]
+        verbose_name_plural = "import batches"
+        permissions = [
+            ("import_data", "Can import data files"),
+            ("export_data", "Can export data files"),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class VerificationTransition(models.Model):
+    """One change of a record's verification status: who, when, from, to and why.
+
+    Written only by conflictdb.verification.transition(); never edited. Provenance, like
+    import batches.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField()
+    channel = models.CharField(max_length=10)
+
+    class Meta:
+        db_table = "sources_verificationtransition"  # created by the sources app, which held these tables until issue 12
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="transition_record_idx")]
+        permissions = [
+            ("verify_record", "Can corroborate, verify, mark false and reinstate records"),
+            ("retract_record", "Can dispute and retract records"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="transition_has_reason",
+                                   violation_error_message="A verification change needs a reason."),
+        ]
+
+    def __str__(self):
+        return f"{self.from_status} → {self.to_status} by {self.user} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class GradeChange(models.Model):
+    """One change of a grade: a source's reliability (A–F) or a claim's credibility (1–6).
+
+    Written only by conflictdb.grading.regrade(); never edited. The record's own history keeps
+    the field change too; this log adds the reason and is what the admin and API show.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(max_length=20)
+    from_value = models.CharField(max_length=2)
+    to_value = models.CharField(max_length=2)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.TextField()
+    channel = models.CharField(max_length=10)
+
+    class Meta:
+        db_table = "sources_gradechange"  # created by the sources app, which held these tables until issue 12
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="grade_change_record_idx")]
+        permissions = [("grade_record", "Can change source reliability and claim credibility")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="grade_change_has_reason",
+                                   violation_error_message="A change of grade needs a reason."),
+        ]
+
+    def __str__(self):
+        return f"{self.field} {self.from_value} → {self.to_value} by {self.user} ({self.at:%Y-%m-%d %H:%M})"

@@ -10,6 +10,10 @@ What is protected (the rule is written for users in docs/protection.md):
   name the publisher: a private channel's address, an informant's by-line);
 - a casualty's name, Arabic name, age and sex (`Casualty.PERSONAL_FIELDS`).
 
+The models declare it — `PROTECTED_FIELDS = {field: mask}` with the masks below, and
+`PROTECTED_ROWS = "flag path"` for records hidden whole — and their app registers the
+declarations (conflictdb.registry.register_domain_app); this module reads the registry.
+
 Whoever lacks the permission sees `PLACEHOLDER` (or the public label) instead, cannot search,
 filter or order by the real value, and cannot write the placeholder back over it.
 """
@@ -22,10 +26,12 @@ from typing import Callable
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, F, Q, When
 
+from conflictdb.registry import registry
+
 VIEW_PROTECTED_SOURCE = "sources.view_protected_source"
 VIEW_PERSONAL_DATA = "events.view_personal_data"
-EXPORT_DATA = "sources.export_data"
-IMPORT_DATA = "sources.import_data"
+EXPORT_DATA = "conflictdb.export_data"
+IMPORT_DATA = "conflictdb.import_data"
 
 # What a user without the permission sees in place of a personal-data value.
 PLACEHOLDER = "[protected]"
@@ -145,21 +151,10 @@ ALIAS_DETAIL = Mask(_mask_source_detail, ("source__protected",))
 PERSONAL = Mask(_mask_personal, personal=True)
 
 
-def _masks():
-    """Which fields of which model are protected, and by which mask."""
-    from events.models import Casualty
-    from sources.models import Document, Source, SourceAlias
-
-    return {
-        Source: {"name": SOURCE_NAME, "description": SOURCE_DETAIL, "url": SOURCE_DETAIL},
-        SourceAlias: {"name": ALIAS_DETAIL, "normalised": ALIAS_DETAIL},
-        Document: {"url": PUBLISHER_DETAIL, "archive_url": PUBLISHER_DETAIL, "author": PUBLISHER_DETAIL},
-        Casualty: dict.fromkeys(Casualty.PERSONAL_FIELDS, PERSONAL),
-    }
-
-
 def masks_of(model) -> dict[str, Mask]:
-    return _masks().get(model, {})
+    """Which fields of `model` are protected, and by which mask: what the model declares in
+    PROTECTED_FIELDS (registered by its app, conflictdb.registry.register_domain_app)."""
+    return registry["protected_fields"].get(model, {})
 
 
 # --- paths: does a lookup or search path reach protected data? --------------------------------
@@ -185,11 +180,10 @@ class Guard:
         return f"{self.prefix}public_label" if self.mask is SOURCE_NAME else None
 
 
-def guard(model, path: str, ordering: bool = False) -> Guard | None:
+def guard_of_path(model, path: str, ordering: bool = False) -> Guard | None:
     """The protection a field path (`claimant__name`, `aliases__name__icontains`) reaches, or
-    None. For ordering, a path ending on a relation to a source means its name (Meta.ordering)."""
-    from sources.models import Source
-
+    None. For ordering, a path ending on a relation means the related model's Meta.ordering (a
+    source's name, say), so it reaches that field's protection."""
     prefix = ""
     parts = path.split("__")
     for position, part in enumerate(parts):
@@ -205,8 +199,11 @@ def guard(model, path: str, ordering: bool = False) -> Guard | None:
         model = field.related_model
         prefix += part + "__"
         is_last = position == len(parts) - 1 or parts[position + 1] not in {f.name for f in model._meta.get_fields()}
-        if ordering and model is Source and is_last:
-            return Guard(prefix, "name", SOURCE_NAME)
+        if ordering and is_last and model._meta.ordering:
+            ordered_by = model._meta.ordering[0].lstrip("-")
+            mask = masks_of(model).get(ordered_by)
+            if mask is not None:
+                return Guard(prefix, ordered_by, mask)
     return None
 
 
@@ -218,7 +215,7 @@ def search_q(user, model, path: str, term, lookup: str = "icontains") -> Q:
     """Records whose `path` matches `term` as this user may search: a hidden value never matches
     (a protected source is found by its public label instead)."""
     plain = Q(**{f"{path}__{lookup}": term})
-    found = guard(model, path)
+    found = guard_of_path(model, path)
     if found is None or sees_guarded(user, found):
         return plain
     hidden = found.hidden_q()
@@ -230,14 +227,14 @@ def search_q(user, model, path: str, term, lookup: str = "icontains") -> Q:
 
 def refuses_lookup(user, model, path: str) -> bool:
     """A filter or lookup on this path would reveal what this user may not see."""
-    found = guard(model, path)
+    found = guard_of_path(model, path)
     return found is not None and not sees_guarded(user, found)
 
 
 def order_by_public(user, model, path: str):
     """What to order by instead of `path` for this user: the path itself, the public name of a
     protected source (an expression), or None when ordering by it would reveal hidden values."""
-    found = guard(model, path, ordering=True)
+    found = guard_of_path(model, path, ordering=True)
     if found is None or sees_guarded(user, found):
         return path
     if found.replacement:
@@ -250,12 +247,12 @@ def order_by_public(user, model, path: str):
 
 
 def hidden_rows_q(user, model) -> Q | None:
-    """Records this user may not see at all: a protected source's aliases are nothing but its
-    identity, so they are left out rather than shown as placeholders."""
-    from sources.models import SourceAlias
-
-    if model is SourceAlias and not sees_protected_sources(user):
-        return Q(source__protected=True)
+    """Records this user may not see at all: those a model declares in PROTECTED_ROWS (a flag
+    path: a protected source's aliases are nothing but its identity, so they are left out rather
+    than shown as placeholders)."""
+    flag = registry["protected_rows"].get(model)
+    if flag is not None and not sees_protected_sources(user):
+        return Q(**{flag: True})
     return None
 
 
@@ -265,21 +262,24 @@ def visible(user, queryset):
 
 
 def _live_flags(obj):
-    """The record's current protection flags (a historical version may predate them)."""
-    from sources.models import Document, Source, SourceAlias
-
-    def flag(model, pk, path):
-        if pk is None:
-            return False
-        return model._base_manager.filter(pk=pk, **{path: True}).exists()
-
-    if isinstance(obj, Source):
-        return {"protected": obj.protected or flag(Source, obj.pk, "protected")}
-    if isinstance(obj, SourceAlias):
-        return {"source__protected": flag(Source, obj.source_id, "protected")}
-    if isinstance(obj, Document):
-        return {"publisher__protected": flag(Source, obj.publisher_id, "protected")}
-    return {}
+    """The record's current protection flags (a historical version may predate them): for each
+    flag a mask of its model reads (`protected`, `publisher__protected`), the stored value."""
+    model = type(obj)
+    flags = {}
+    for mask in masks_of(model).values():
+        if mask.personal or mask.paths[0] in flags:
+            continue
+        path = mask.paths[0]
+        if "__" not in path:  # the record's own flag: as loaded, or as stored
+            stored = obj.pk is not None and model._base_manager.filter(pk=obj.pk, **{path: True}).exists()
+            flags[path] = bool(getattr(obj, path)) or stored
+            continue
+        relation, flag = path.split("__", 1)
+        field = model._meta.get_field(relation)
+        related_pk = getattr(obj, field.attname)
+        flags[path] = related_pk is not None and field.related_model._base_manager.filter(
+            pk=related_pk, **{flag: True}).exists()
+    return flags
 
 
 def _read(obj, path):

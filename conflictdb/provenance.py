@@ -28,7 +28,7 @@ class Channel(models.TextChoices):
 class Provenance:
     user: object | None = None  # a User, or None for system work
     channel: str = Channel.SYSTEM
-    batch: object | None = None  # a sources.ImportBatch
+    batch: object | None = None  # a conflictdb.models.ImportBatch
     row: int | None = None
     reason: str = ""
 

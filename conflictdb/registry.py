@@ -30,9 +30,12 @@ class Registry(dict):
 registry = Registry({
     # App labels whose models are the domain (roles give their permissions to the groups).
     "domain_apps": [],
-    # model class → {field name: conflictdb.protection.Mask}
+    # model class → {field name: conflictdb.protection.Mask}: the model's PROTECTED_FIELDS.
     "protected_fields": {},
-    # model class → the model's grade declaration (conflictdb.grading)
+    # model class → the flag path (e.g. "source__protected") of its records hidden whole from
+    # users who may not see protected sources: the model's PROTECTED_ROWS (conflictdb.protection).
+    "protected_rows": {},
+    # model class → its conflictdb.grading.Grade: the model's GRADED_FIELD.
     "graded_fields": {},
     # model name (e.g. "casualtyfigure") → its CSV spec (conflictdb.csvio.columns.ModelSpec)
     "csv_models": {},
@@ -49,3 +52,18 @@ registry = Registry({
     # layout name (e.g. "acled") → an export layout class (conflictdb.csvio.exporting.register_layout)
     "export_layouts": {},
 })
+
+
+def register_domain_app(app_config) -> None:
+    """Register an app as domain: its label, and what its models declare for the base —
+    PROTECTED_FIELDS, PROTECTED_ROWS (conflictdb.protection), GRADED_FIELD (conflictdb.grading).
+    Called from the app's AppConfig.ready()."""
+    if app_config.label not in registry["domain_apps"]:
+        registry["domain_apps"].append(app_config.label)
+    for model in app_config.get_models():
+        if (protected := getattr(model, "PROTECTED_FIELDS", None)) is not None:
+            registry["protected_fields"][model] = dict(protected)
+        if (rows := getattr(model, "PROTECTED_ROWS", None)) is not None:
+            registry["protected_rows"][model] = rows
+        if (grade := getattr(model, "GRADED_FIELD", None)) is not None:
+            registry["graded_fields"][model] = grade

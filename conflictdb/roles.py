@@ -10,11 +10,15 @@ from django.apps import apps
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.management import create_permissions
 
+from conflictdb.registry import registry
+
 EDITORS = "editors"
 VERIFIERS = "verifiers"
 RESEARCHERS = "researchers"
 DATA_MANAGERS = "data managers"
-DOMAIN_APPS = ("sources", "events")
+# The base's own audit tables (import batches, verification transitions, grade changes) carry
+# the workflow permissions; they are given out like the domain apps' (registry "domain_apps").
+BASE_APP = "conflictdb"
 
 ROLE_ACTIONS = {
     EDITORS: ("add", "change", "view"),
@@ -41,12 +45,18 @@ def permission(model, action: str) -> str:
     return f"{model._meta.app_label}.{get_permission_codename(action, model._meta)}"
 
 
+def role_apps() -> list[str]:
+    """The app labels whose permissions the roles give out: the base's and every domain app's."""
+    return [BASE_APP, *registry["domain_apps"]]
+
+
 def ensure_groups(using="default"):
     from django.contrib.auth.models import Group, Permission
 
-    for label in DOMAIN_APPS:
+    labels = role_apps()
+    for label in labels:
         create_permissions(apps.get_app_config(label), verbosity=0, using=using)
-    domain_perms = Permission.objects.using(using).filter(content_type__app_label__in=DOMAIN_APPS)
+    domain_perms = Permission.objects.using(using).filter(content_type__app_label__in=labels)
     for name, actions in ROLE_ACTIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
         wanted = [p for p in domain_perms
@@ -56,5 +66,6 @@ def ensure_groups(using="default"):
 
 
 def ensure_groups_after_migrate(sender, using="default", **kwargs):
-    if sender.label == "events":
+    # Once, after the last domain app: by then every app's permissions exist.
+    if sender.label == registry["domain_apps"][-1]:
         ensure_groups(using=using)

@@ -11,7 +11,8 @@ triggers derived data by hand.
 Inside `collecting()` (an import writing many chunks in one transaction), sends are gathered and
 delivered once per model when the outermost block ends, so derived data is computed once for the
 whole write instead of once per chunk. A block left by an exception delivers nothing: the write
-is being rolled back.
+is being rolled back; so does a block whose collection was discarded (an import refused or
+previewed, rolled back without an exception).
 """
 
 from __future__ import annotations
@@ -38,17 +39,40 @@ def written(model, records) -> None:
         pending.setdefault(model, []).extend(records)
 
 
+class Collection:
+    """What one `collecting()` block gathered: `discard()` drops it (the block's write is being
+    rolled back), leaving what an enclosing block gathered before it."""
+
+    def __init__(self, pending, marks=None):
+        self.pending = pending
+        self.marks = marks  # a nested block: how much the enclosing one had gathered at its start
+        self.discarded = False
+
+    def discard(self):
+        self.discarded = True
+        if self.marks is None:
+            return
+        for model in list(self.pending):
+            if model in self.marks:
+                del self.pending[model][self.marks[model]:]
+            else:
+                del self.pending[model]
+
+
 @contextlib.contextmanager
 def collecting():
-    """Gather every `written()` inside the block and deliver them once per model at its end."""
-    if getattr(_local, "pending", None) is not None:  # nested: the outermost block delivers
-        yield
+    """Gather every `written()` inside the block and deliver them once per model at the end of
+    the outermost block."""
+    pending = getattr(_local, "pending", None)
+    if pending is not None:  # nested: the outermost block delivers
+        yield Collection(pending, marks={model: len(records) for model, records in pending.items()})
         return
-    _local.pending = {}
+    collection = Collection(pending={})
+    _local.pending = collection.pending
     try:
-        yield
-        pending = _local.pending
+        yield collection
     finally:
         _local.pending = None
-    for model, records in pending.items():
-        records_written.send(sender=model, records=records)
+    if not collection.discarded:
+        for model, records in collection.pending.items():
+            records_written.send(sender=model, records=records)

@@ -20,10 +20,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from conflictdb import provenance
+from conflictdb.models import VerificationTransition
 from conflictdb.models import VerificationStatus as S
 
-VERIFY = "sources.verify_record"
-RETRACT = "sources.retract_record"
+VERIFY = "conflictdb.verify_record"
+RETRACT = "conflictdb.retract_record"
 
 # (from, to) → the permission it needs.
 RULES: dict[tuple[str, str], str] = {
@@ -92,8 +93,6 @@ def allowed_targets(record, user) -> list[str]:
 
 
 def _apply(record, to_status, user, reason):
-    from sources.models import VerificationTransition
-
     origin = record.verification_status
     channel = provenance.current().channel
     with provenance.acting(user=user, reason=f"verification: {origin} → {to_status}: {reason}"):
@@ -130,8 +129,6 @@ def transition_many(records, to_status, *, user, reason):
 
 
 def transitions_of(record):
-    from sources.models import VerificationTransition
-
     return VerificationTransition.objects.filter(
         content_type=ContentType.objects.get_for_model(record), object_id=record.pk
     ).select_related("user")

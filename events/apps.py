@@ -6,10 +6,11 @@ class EventsConfig(AppConfig):
     verbose_name = "Events and claims"
 
     def ready(self):
-        from events import consensus
+        from conflictdb.registry import register_domain_app
+        from events import consensus, csv, places
 
-        consensus.connect()  # consensus figures follow every save of what feeds them
-
-        from events.csv import register
-
-        register()  # columns, natural keys and layouts for the CSV engines (conflictdb.csvio)
+        register_domain_app(self)  # what its models declare for the base: protection, grading
+        csv.register()  # columns, natural keys and layouts for the CSV engines (conflictdb.csvio)
+        # Derived data follows every write of what feeds it (conflictdb.signals.records_written).
+        consensus.connect()
+        places.connect()

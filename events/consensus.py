@@ -39,7 +39,7 @@ from typing import NamedTuple
 from django.db import connections, transaction
 from django.utils import timezone
 
-from conflictdb import bulk
+from conflictdb import bulk, signals
 from conflictdb.models import VerificationStatus as S
 from events.vocabularies import Qualifier
 
@@ -356,19 +356,6 @@ def conflicting_claim_ids() -> set[int]:
 
 # --- keeping consensus current --------------------------------------------------------------------
 
-def _claim_saved(sender, instance, **kwargs):
-    recompute({instance.event_id, getattr(instance, "_loaded_event_id", None)})
-    instance._loaded_event_id = instance.event_id
-
-
-def _figure_saved(sender, instance, **kwargs):
-    from events.models import Claim
-
-    claims = {instance.claim_id, getattr(instance, "_loaded_claim_id", None)}  # a moved figure leaves one event
-    recompute(set(Claim.objects.filter(pk__in=claims - {None}).values_list("event_id", flat=True)))
-    instance._loaded_claim_id = instance.claim_id
-
-
 def derived_documents(*document_ids) -> set[int]:
     """The documents and every document derived from them, however many steps down."""
     from sources.models import Document
@@ -388,25 +375,37 @@ def events_of_documents(document_ids) -> set[int]:
                .values_list("event_id", flat=True))
 
 
-def _document_saved(sender, instance, created, **kwargs):
-    if not created:  # a new document has no claims yet; a changed one may have changed its origin
-        recompute(events_of_documents([instance.pk]))
-
-
-def _source_saved(sender, instance, created, **kwargs):
-    from events.models import Claim
-
-    if not created and getattr(instance, "_regrading", False):  # only regrade() changes a reliability
-        recompute(set(Claim.objects.filter(claimant=instance).exclude(event=None).values_list("event_id", flat=True)))
-
-
-def connect():
-    from django.db.models.signals import post_save
-
+def _follow_writes(sender, records, **kwargs):
+    """Recompute the events what was written feeds: claims (and the event a claim moved from),
+    figures (and the claim a figure moved from), changed documents (their origin decides which
+    claims are independent) and regraded sources. One recompute per delivery, however many
+    records: a single save, a bulk write, or a whole import (conflictdb.signals.collecting)."""
     from events.models import CasualtyFigure, Claim
     from sources.models import Document, Source
 
-    post_save.connect(_claim_saved, sender=Claim, dispatch_uid="consensus-claim")
-    post_save.connect(_figure_saved, sender=CasualtyFigure, dispatch_uid="consensus-figure")
-    post_save.connect(_document_saved, sender=Document, dispatch_uid="consensus-document")
-    post_save.connect(_source_saved, sender=Source, dispatch_uid="consensus-source")
+    events = set()
+    if sender is Claim:
+        for claim in records:
+            events |= {claim.event_id, getattr(claim, "_loaded_event_id", None)}
+            claim._loaded_event_id = claim.event_id
+    elif sender is CasualtyFigure:
+        claims = set()
+        for figure in records:
+            claims |= {figure.claim_id, getattr(figure, "_loaded_claim_id", None)}  # a moved figure leaves one event
+            figure._loaded_claim_id = figure.claim_id
+        claims.discard(None)
+        if claims:
+            events = set(Claim.objects.filter(pk__in=claims).values_list("event_id", flat=True))
+    elif sender is Document:  # a new document has no claims yet: events_of_documents finds none
+        events = events_of_documents([document.pk for document in records if document.pk is not None])
+    elif sender is Source:
+        regraded = [source.pk for source in records if getattr(source, "_regrading", False)]  # only regrade() changes a reliability
+        if regraded:
+            events = set(Claim.objects.filter(claimant__in=regraded).exclude(event=None)
+                         .values_list("event_id", flat=True))
+    recompute(events)
+
+
+def connect():
+    """Consensus figures follow every write of what feeds them (conflictdb.signals)."""
+    signals.records_written.connect(_follow_writes, dispatch_uid="consensus")

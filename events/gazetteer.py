@@ -55,7 +55,7 @@ from rapidfuzz import fuzz
 
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
-from conflictdb.services import upsert
+from conflictdb.upsert import upsert
 from events import places
 from events.models import Location, LocationAlias
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from conflictdb import grading
-from conflictdb.models import TrackedModel, VerificationStatus
+from conflictdb import grading, protection
+from conflictdb.models import AliasBase, TrackedModel, VerificationStatus
 from events.vocabularies import (
     SUB_EVENT_TYPES,
     WORD_QUANTITY_CONVENTION,
@@ -22,7 +22,7 @@ from events.vocabularies import (
     Qualifier,
     SubEventType,
 )
-from sources.models import AliasBase, Document, Excerpt, Source
+from sources.models import Document, Excerpt, Source
 
 
 # --- actors -----------------------------------------------------------------------------------
@@ -451,6 +451,9 @@ class Claim(TrackedModel):
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     credibility = models.PositiveSmallIntegerField(choices=Credibility.choices, default=Credibility.CANNOT_BE_JUDGED)
 
+    # Changed only through conflictdb.grading.regrade once set.
+    GRADED_FIELD = grading.Grade("credibility", tuple(range(1, 7)), "credibility")
+
     class Meta:
         ordering = ["-date_start", "pk"]
         indexes = [
@@ -490,7 +493,7 @@ class Claim(TrackedModel):
 
     def prepare_write(self):
         super().prepare_write()
-        grading.guard(self)
+        grading.refuse_ungraded_change(self)
         assign_external_id(self, "claim")
 
     def verification_refusal(self, to_status):
@@ -677,6 +680,7 @@ class Casualty(TrackedModel):
     place = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="casualties")
 
     PERSONAL_FIELDS = ("name", "name_ar", "age", "sex")
+    PROTECTED_FIELDS = dict.fromkeys(PERSONAL_FIELDS, protection.PERSONAL)  # conflictdb.protection
 
     class Meta:
         verbose_name_plural = "casualties"

@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete
 from rapidfuzz import fuzz, process
 
+from conflictdb import signals
 from conflictdb.models import VerificationStatus
 from conflictdb.names import normalise_name
 from conflictdb.provenance import acting
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 from events.models import Location, LocationAlias
 
 # --- tuning -----------------------------------------------------------------------------------
@@ -586,9 +587,13 @@ def invalidate_place_index(**_kwargs) -> None:
     _cached = None
 
 
-for _model in (Location, LocationAlias):
-    post_save.connect(invalidate_place_index, sender=_model, dispatch_uid=f"places-index-save-{_model.__name__}")
-    post_delete.connect(invalidate_place_index, sender=_model, dispatch_uid=f"places-index-delete-{_model.__name__}")
+def connect():
+    """The index follows every write of places and their aliases (conflictdb.signals: single
+    saves, bulk writes and imports alike) and every delete."""
+    for model in (Location, LocationAlias):
+        signals.records_written.connect(invalidate_place_index, sender=model,
+                                        dispatch_uid=f"places-index-write-{model.__name__}")
+        post_delete.connect(invalidate_place_index, sender=model, dispatch_uid=f"places-index-delete-{model.__name__}")
 
 
 # --- public API -------------------------------------------------------------------------------

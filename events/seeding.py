@@ -3,7 +3,7 @@
 An article file (`seeds/article_*.yaml`, schema in seeds/README.md) describes one report as
 data: its sources, documents, actors, equipment types, places, events and every claim with its
 quotes and figures. Every record is found by a natural key and written through
-conflictdb.services.upsert, which saves only what differs, so loading twice changes nothing (no
+conflictdb.upsert.upsert, which saves only what differs, so loading twice changes nothing (no
 new rows, no version bumps, no history). A file owns the fields it states: fields it leaves out
 (a source's reliability grade, a verification status) are never touched on existing records, so
 a verifier's work survives a re-seed.
@@ -31,7 +31,7 @@ from django.db import IntegrityError, models, transaction
 
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
-from conflictdb.services import WriteStatus, upsert
+from conflictdb.upsert import WriteStatus, upsert
 from events.models import (
     Actor,
     ActorAlias,

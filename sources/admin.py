@@ -1,14 +1,9 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from conflictdb import protection
-from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedTabularInline
-from sources.models import Document, Excerpt, GradeChange, ImportBatch, Source, SourceAlias, VerificationTransition
+from conflictdb.admin import TrackedAdmin, TrackedTabularInline
+from sources.models import Document, Excerpt, Source, SourceAlias
 
 
 class SourceAliasInline(TrackedTabularInline):
@@ -93,77 +88,3 @@ class ExcerptAdmin(TrackedAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return format_html("…{}<mark>{}</mark>{}…", obj.prefix, obj.text, obj.suffix)
-
-
-class RollbackForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-                             help_text="Why the whole batch is undone: the wrong file, a bad source, a duplicate.")
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ("file_name", "layout", "status", "user", "started_at", "created_count", "updated_count",
-                    "unchanged_count", "refused_count")
-    list_select_related = ("user",)
-    list_filter = ("status", "layout")
-    search_fields = ("file_name", "sha256")
-    date_hierarchy = "started_at"
-    show_full_result_count = False
-    actions = ["roll_back"]
-
-    def has_add_permission(self, request):
-        return False  # batches are written by the importer, never typed
-
-    def has_rollback_permission(self, request):
-        return request.user.has_perm(protection.IMPORT_DATA)
-
-    @admin.action(description="Roll back the selected batch…", permissions=["rollback"])
-    def roll_back(self, request, queryset):
-        """Ask for the reason, then retract what the batch created and revert what it changed
-        (conflictdb.csvio.rollback: all or nothing, history kept)."""
-        from conflictdb.csvio.rollback import RollbackRefused, rollback
-
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one batch to roll back.", messages.ERROR)
-            return None
-        batch = queryset.get()
-        form = RollbackForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            try:
-                result = rollback(batch, user=request.user, reason=form.cleaned_data["reason"])
-            except (RollbackRefused, ValidationError) as refused:
-                self.message_user(request, " ".join(getattr(refused, "messages", [str(refused)])), messages.ERROR)
-            else:
-                self.message_user(request, f"Batch #{batch.pk} rolled back: {result.summary()}", messages.SUCCESS)
-            return None
-        return TemplateResponse(request, "admin/rollback_batch.html", {
-            **self.admin_site.each_context(request), "title": f"Roll back import batch #{batch.pk}",
-            "opts": self.model._meta, "batch": batch, "form": form,
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        })
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-
-@admin.register(VerificationTransition)
-class VerificationTransitionAdmin(ReadOnlyAdmin):
-    """Read-only log of every verification change (written by conflictdb.verification only)."""
-
-    list_display = ("at", "content_type", "object_id", "from_status", "to_status", "user", "channel", "reason")
-    list_select_related = ("content_type", "user")
-    list_filter = ("to_status", "from_status", "channel", "content_type")
-    search_fields = ("reason", "user__username")
-    date_hierarchy = "at"
-
-
-@admin.register(GradeChange)
-class GradeChangeAdmin(ReadOnlyAdmin):
-    """Read-only log of every change of reliability or credibility (written by conflictdb.grading only)."""
-
-    list_display = ("at", "content_type", "object_id", "field", "from_value", "to_value", "user", "channel", "reason")
-    list_select_related = ("content_type", "user")
-    list_filter = ("field", "to_value", "channel", "content_type")
-    search_fields = ("reason", "user__username")
-    date_hierarchy = "at"

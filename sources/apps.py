@@ -6,6 +6,8 @@ class SourcesConfig(AppConfig):
     verbose_name = "Sources and documents"
 
     def ready(self):
-        from sources.csv import register
+        from conflictdb.registry import register_domain_app
+        from sources import csv
 
-        register()  # columns and natural keys for the CSV engines (conflictdb.csvio)
+        register_domain_app(self)  # what its models declare for the base: protection, grading
+        csv.register()  # columns and natural keys for the CSV engines (conflictdb.csvio)

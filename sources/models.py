@@ -5,17 +5,13 @@
 
 import hashlib
 
-from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 
 from conflictdb import grading, protection
-from conflictdb.models import TrackedModel
-from conflictdb.names import normalise_name
+from conflictdb.models import AliasBase, TrackedModel
 
 # How many characters around a quote are kept to re-anchor it (as W3C text-quote selectors do).
 ANCHOR_CONTEXT = 32
@@ -58,6 +54,13 @@ class Source(TrackedModel):
         max_length=200, blank=True, help_text='What others see instead, e.g. "Anonymous local source".'
     )
 
+    # A protected source's identity (conflictdb.protection): its name shows as the public label.
+    PROTECTED_FIELDS = {
+        "name": protection.SOURCE_NAME, "description": protection.SOURCE_DETAIL, "url": protection.SOURCE_DETAIL,
+    }
+    # Changed only through conflictdb.grading.regrade once set.
+    GRADED_FIELD = grading.Grade("reliability", tuple(Reliability.values), "reliability")
+
     class Meta:
         ordering = ["name"]
         permissions = [("view_protected_source", "Can see the identity of protected sources")]
@@ -87,36 +90,15 @@ class Source(TrackedModel):
 
     def prepare_write(self):
         super().prepare_write()
-        grading.guard(self)
-
-
-class AliasBase(TrackedModel):
-    """A spelling of a name met in a source; `normalised` is the exact-match key."""
-
-    name = models.CharField(max_length=200)
-    normalised = models.CharField(max_length=200, editable=False, db_index=True)
-
-    derived_fields = {"normalised": ("name",)}
-
-    class Meta:
-        abstract = True
-
-    def prepare_write(self):
-        super().prepare_write()
-        self.normalised = normalise_name(self.name)
-
-    def clean(self):
-        super().clean()
-        self.normalised = normalise_name(self.name)
-        if not self.normalised:
-            raise ValidationError({"name": "An alias needs at least one letter or digit."})
-
-    def __str__(self):
-        return self.name
+        grading.refuse_ungraded_change(self)
 
 
 class SourceAlias(AliasBase):
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="aliases")
+
+    # A protected source's aliases are nothing but its identity: hidden, and left out whole.
+    PROTECTED_FIELDS = {"name": protection.ALIAS_DETAIL, "normalised": protection.ALIAS_DETAIL}
+    PROTECTED_ROWS = "source__protected"
 
     class Meta:
         verbose_name_plural = "source aliases"
@@ -161,6 +143,12 @@ class Document(TrackedModel):
     external_id = models.CharField(
         max_length=100, blank=True, help_text="Stable id from a seed or import file, for idempotent re-import."
     )
+
+    # They name a protected publisher: a private channel's address, an informant's by-line.
+    PROTECTED_FIELDS = {
+        "url": protection.PUBLISHER_DETAIL, "archive_url": protection.PUBLISHER_DETAIL,
+        "author": protection.PUBLISHER_DETAIL,
+    }
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -296,106 +284,3 @@ class Excerpt(TrackedModel):
                     {"text": f"Quote not found in “{document}” (occurrence {occurrence}): “{quote[:120]}”."}
                 )
         return cls(document=document, start=position, end=position + len(quote), text=quote)
-
-
-class ImportBatch(models.Model):
-    """One file applied to the database: itself a piece of provenance, so not tracked."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPLIED = "applied", "Applied"
-        REFUSED = "refused", "Refused"
-        ROLLED_BACK = "rolled_back", "Rolled back"
-
-    file_name = models.CharField(max_length=500)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    layout = models.CharField(max_length=50, help_text="The file layout, e.g. claims, ucdp-ged, oryx.")
-    options = models.JSONField(default=dict, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    unchanged_count = models.PositiveIntegerField(default=0)
-    refused_count = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    error_report = models.JSONField(default=list, blank=True)
-    rolled_back_at = models.DateTimeField(null=True, blank=True)
-    rolled_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="+")
-    rollback_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-started_at"]
-        verbose_name_plural = "import batches"
-        permissions = [
-            ("import_data", "Can import data files"),
-            ("export_data", "Can export data files"),
-        ]
-
-    def __str__(self):
-        return f"{self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
-
-
-class VerificationTransition(models.Model):
-    """One change of a record's verification status: who, when, from, to and why.
-
-    Written only by conflictdb.verification.transition(); never edited. Kept in `sources`
-    because it is provenance, like import batches.
-    """
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
-    from_status = models.CharField(max_length=12)
-    to_status = models.CharField(max_length=12)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    reason = models.TextField()
-    channel = models.CharField(max_length=10)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="transition_record_idx")]
-        permissions = [
-            ("verify_record", "Can corroborate, verify, mark false and reinstate records"),
-            ("retract_record", "Can dispute and retract records"),
-        ]
-        constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="transition_has_reason",
-                                   violation_error_message="A verification change needs a reason."),
-        ]
-
-    def __str__(self):
-        return f"{self.from_status} → {self.to_status} by {self.user} ({self.at:%Y-%m-%d %H:%M})"
-
-
-class GradeChange(models.Model):
-    """One change of a grade: a source's reliability (A–F) or a claim's credibility (1–6).
-
-    Written only by conflictdb.grading.regrade(); never edited. The record's own history keeps
-    the field change too; this log adds the reason and is what the admin and API show.
-    """
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
-    field = models.CharField(max_length=20)
-    from_value = models.CharField(max_length=2)
-    to_value = models.CharField(max_length=2)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    reason = models.TextField()
-    channel = models.CharField(max_length=10)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="grade_change_record_idx")]
-        permissions = [("grade_record", "Can change source reliability and claim credibility")]
-        constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="grade_change_has_reason",
-                                   violation_error_message="A change of grade needs a reason."),
-        ]
-
-    def __str__(self):
-        return f"{self.field} {self.from_value} → {self.to_value} by {self.user} ({self.at:%Y-%m-%d %H:%M})"

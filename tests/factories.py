@@ -36,7 +36,8 @@ from events.vocabularies import EventType, Qualifier, SubEventType
 from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance
-from sources.models import Document, Excerpt, GradeChange, ImportBatch, Source, SourceAlias, VerificationTransition
+from conflictdb.models import GradeChange, ImportBatch, VerificationTransition
+from sources.models import Document, Excerpt, Source, SourceAlias
 
 DAY = datetime.date(2024, 11, 27)
 _counter = itertools.count()

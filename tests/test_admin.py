@@ -8,13 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conflictdb.models import TrackedModel
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 from tests.factories import fill, make_world
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_MODELS = sorted(
-    (m for m in admin.site._registry if m._meta.app_label in {"sources", "events"}),
+    (m for m in admin.site._registry if m._meta.app_label in {"conflictdb", "sources", "events"}),
     key=lambda m: m._meta.label,
 )
 TRACKED_MODELS = [m for m in DOMAIN_MODELS if issubclass(m, TrackedModel)]

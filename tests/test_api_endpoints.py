@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from conflictdb.api.urls import router
+from conflictdb.urls import api_router
 from tests.factories import fill, make_world
 
 pytestmark = pytest.mark.django_db
 
-ROUTES = [(prefix, viewset.queryset.model) for prefix, viewset, _ in router.registry]
+ROUTES = [(prefix, viewset.queryset.model) for prefix, viewset, _ in api_router.registry]
 ROUTE_IDS = [prefix for prefix, _ in ROUTES]
 
 

@@ -8,14 +8,14 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from conflictdb.api import fast
-from conflictdb.api.urls import router
+from conflictdb.urls import api_router
 from events.models import CasualtyFigure, Claim
 from sources.models import Document
 from tests.factories import fill, make_world
 
 pytestmark = pytest.mark.django_db
 
-ROUTES = [(prefix, viewset.queryset.model) for prefix, viewset, _ in router.registry]
+ROUTES = [(prefix, viewset.queryset.model) for prefix, viewset, _ in api_router.registry]
 ROUTE_IDS = [prefix for prefix, _ in ROUTES]
 # Routes whose serializers the fast path must handle (the others may fall back to DRF).
 FAST_ROUTES = {"casualty-figures", "casualties", "equipment-losses", "territorial-changes", "attacks", "claims",

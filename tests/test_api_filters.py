@@ -6,15 +6,16 @@ import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from conflictdb.api.urls import router
+from conflictdb.urls import api_router
 from conflictdb.provenance import Channel, acting
 from events.models import Claim
-from sources.models import Document, ImportBatch
+from conflictdb.models import ImportBatch
+from sources.models import Document
 from tests.factories import fill, make_world
 
 pytestmark = pytest.mark.django_db
 
-ROUTES = [(prefix, viewset.queryset.model) for prefix, viewset, _ in router.registry]
+ROUTES = [(prefix, viewset.queryset.model) for prefix, viewset, _ in api_router.registry]
 
 
 @pytest.fixture

@@ -181,9 +181,11 @@ def test_consensus_rows_are_derived_not_edited(client, editor, three_sources):
 
 
 def test_bulk_paths_recompute_on_request(three_sources):
-    """Bulk writes (imports) skip signals; they call recompute_for_claims once at the end."""
+    """Bulk writes announce what they wrote (conflictdb.signals), like saves: consensus follows
+    a queryset update by itself, and an explicit recompute leaves the same rows."""
     with acting(user=None, channel=Channel.IMPORT):
         CasualtyFigure.objects.filter(claim=three_sources["page"]).update(low=10, high=10, qualifier="exact")
+    assert not only_row(three_sources["event"]).conflicting
     consensus.recompute_for_claims([three_sources["page"].pk])
     assert not only_row(three_sources["event"]).conflicting
 

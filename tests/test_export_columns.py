@@ -7,7 +7,7 @@ from django.db import models
 from conflictdb.csvio import columns as cols
 from conflictdb.registry import registry
 from events.models import CasualtyFigure, Event, Location
-from sources.models import GradeChange, ImportBatch, VerificationTransition
+from conflictdb.models import GradeChange, ImportBatch, VerificationTransition
 
 # Provenance logs, not data: written by the importer and the workflow, never moved as files.
 NOT_EXPORTED = {ImportBatch, VerificationTransition, GradeChange}

@@ -10,7 +10,8 @@ from conflictdb import grading
 from conflictdb.provenance import Channel, acting
 from conflictdb.verification import TransitionRefused
 from events.models import Claim
-from sources.models import GradeChange, Source
+from conflictdb.models import GradeChange
+from sources.models import Source
 from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from events.models import Actor, CasualtyFigure, Claim, Location
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 from tests.factories import make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -91,7 +91,7 @@ def test_the_batch_rollback_action_asks_for_a_reason_and_retracts(world, client,
     preview = _upload(client, "figures_good.csv")
     client.post(reverse(IMPORT_URL), {"token": preview.context["token"], "confirm": "1"})
     batch = ImportBatch.objects.get()
-    url = reverse("admin:sources_importbatch_changelist")
+    url = reverse("admin:conflictdb_importbatch_changelist")
     ask = client.post(url, {"action": "roll_back", ACTION_CHECKBOX_NAME: [batch.pk]})
     assert ask.status_code == 200 and "Reason" in ask.content.decode()
     done = client.post(url, {"action": "roll_back", ACTION_CHECKBOX_NAME: [batch.pk], "apply": "1",

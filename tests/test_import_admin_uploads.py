@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from conflictdb.csvio import admin_import
 from events.models import Actor
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 IMPORT_URL = "admin:events_actor_import"

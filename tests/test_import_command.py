@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from events.models import Actor, CasualtyFigure, Claim
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 from tests.factories import make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

@@ -7,7 +7,7 @@ import pytest
 
 from conflictdb.csvio.importing import import_file
 from events.models import Actor, CasualtyFigure, Claim, Location
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 from tests.factories import make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

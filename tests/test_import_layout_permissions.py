@@ -1,4 +1,4 @@
-"""Layout imports need the permissions of what they write: sources.import_data, and the add (and,
+"""Layout imports need the permissions of what they write: conflictdb.import_data, and the add (and,
 where a layout may update existing records, change) permission of every model the layout writes,
 declared per layout (WRITES in events/csv/layouts/, read by conflictdb.csvio.layouts.layout_permissions).
 A user missing one is refused before anything is read, with the missing permission named, and
@@ -22,7 +22,8 @@ from conflictdb.registry import registry
 from conflictdb.roles import DATA_MANAGERS
 from events.gazetteer import load_gazetteer
 from events.models import Actor, Claim, ConsensusFigure, EquipmentLoss, Event
-from sources.models import Document, ImportBatch, Source
+from conflictdb.models import ImportBatch
+from sources.models import Document, Source
 
 IMPORTS = Path(__file__).parent / "fixtures" / "import"
 FILES = {"ucdp-ged": IMPORTS / "ucdp_ged231_sample_syria.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
@@ -61,7 +62,7 @@ def _without(user, permission):
     user.groups.clear()
     user.user_permissions.set(permissions)
     user = type(user).objects.get(pk=user.pk)
-    assert user.has_perm("sources.import_data") and not user.has_perm(permission)
+    assert user.has_perm("conflictdb.import_data") and not user.has_perm(permission)
     return user
 
 

@@ -11,7 +11,7 @@ from conflictdb.csvio.importing import import_file
 from conflictdb.csvio.rollback import RollbackRefused, rollback
 from conflictdb.provenance import Channel, acting
 from events.models import Actor, CasualtyFigure, Claim, Location
-from sources.models import VerificationTransition
+from conflictdb.models import VerificationTransition
 from tests.factories import make_world
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

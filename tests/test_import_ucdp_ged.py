@@ -11,7 +11,7 @@ import pytest
 from conflictdb.csvio.layouts import import_layout
 from events.gazetteer import load_gazetteer
 from events.models import CasualtyFigure, Claim, Event, EventActor, EventLocation, Location
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 
 # The whole 265-row sample ships with the tests (CC BY 4.0, see fixtures/import/README.md), so the
 # totals are checked on every clone, not only where ../shared happens to exist.

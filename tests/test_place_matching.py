@@ -22,7 +22,7 @@ from django.db import transaction
 
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 from events import places as places_module
 from events.gazetteer import load_gazetteer
 from events.models import Location, LocationAlias

@@ -14,8 +14,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from conflictdb import protection
-from conflictdb.api.urls import router
-from conflictdb.api.urls import urlpatterns as api_urlpatterns
+from conflictdb.urls import api_router
+from conflictdb.urls import api_urlpatterns
 from conflictdb.provenance import Channel, acting
 from events import aggregates
 from events.models import Casualty, Claim, Location, SourceAffiliation
@@ -359,7 +359,7 @@ EXTRA_URL_BUILDERS = [_admin_csv_exports]
 
 def _api_urls(world):
     tokens = list(SECRETS.values())
-    for prefix, viewset, _ in router.registry:
+    for prefix, viewset, _ in api_router.registry:
         base = f"/api/v1/{prefix}/"
         model = viewset.queryset.model
         fields = ",".join(viewset.serializer_class().fields)
@@ -491,7 +491,7 @@ def test_leak_crawl_researcher_sees_no_protected_value_anywhere(world, researche
 
 def test_crawl_covers_every_route_and_admin_model(world):
     urls = [*_api_urls(world), *_admin_urls(world)]
-    for prefix, _, _ in router.registry:
+    for prefix, _, _ in api_router.registry:
         assert any(url.startswith(f"/api/v1/{prefix}/") for url in urls)
     for model in admin.site._registry:
         assert any(f"/{model._meta.app_label}/{model._meta.model_name}/" in url for url in urls)

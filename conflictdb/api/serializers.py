@@ -9,7 +9,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from conflictdb.models import TrackedModel, VerificationStatus
-from sources.models import GradeChange, VerificationTransition
+from conflictdb.models import GradeChange, VerificationTransition
 
 
 class ProvenanceSerializer(serializers.Serializer):

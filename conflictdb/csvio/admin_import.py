@@ -113,7 +113,7 @@ class CsvImportAdminMixin:
 
     def import_view(self, request):
         if not self.has_import_permission(request):
-            raise PermissionDenied("Importing needs the data managers' permission (sources.import_data) and the "
+            raise PermissionDenied("Importing needs the data managers' permission (conflictdb.import_data) and the "
                                    "right to add and change these records.")
         _sweep(_upload_dir())  # every visit, not only uploads: abandoned previews must not outlive the retention
         if request.method == "POST" and "confirm" in request.POST:
@@ -194,7 +194,7 @@ class CsvImportAdminMixin:
         if outcome.refused:  # the database changed since the preview
             messages.error(request, f"Refused, nothing was changed: {outcome.error_count} errors.")
             return self._page(request, ImportForm(), outcome, None)
-        batch_url = reverse("admin:sources_importbatch_change", args=[outcome.batch.pk])
+        batch_url = reverse("admin:conflictdb_importbatch_change", args=[outcome.batch.pk])
         messages.success(request, f"{upload['name']}: {outcome.summary()} Import batch #{outcome.batch.pk} "
                                   f"({batch_url}).")
         return HttpResponseRedirect(changelist)

@@ -90,7 +90,7 @@ class ModelExport:
     """The rows of one model's spec, as the given user may see them.
 
     What is protected, and what is shown instead, is conflictdb.protection's: each column's path
-    is asked (`protection.guard`) and, when the user may not see it, the mask's extra columns (the
+    is asked (`protection.guard_of_path`) and, when the user may not see it, the mask's extra columns (the
     source's protected flag and public label) are fetched with the row and the mask applied.
     Rows the user may not see at all (a protected source's aliases) are left out
     (`protection.visible`).
@@ -134,7 +134,7 @@ class ModelExport:
     def _read(self, path: str, kind: str) -> str:
         """The cell of `path` as an expression, masked as protection requires."""
         index = self._index(path)
-        found = protection.guard(self.spec.model, path)
+        found = protection.guard_of_path(self.spec.model, path)
         if found is None or found.mask.sees(self.seen):
             return _EXPRESSIONS[kind].format(f"r[{index}]")
         extras = [self._index(found.prefix + extra) for extra in found.mask.paths]
@@ -181,7 +181,7 @@ class ModelExport:
         source's name), or a table of more than REFERENCE_TABLE_MAX rows (memory stays flat)."""
         if key not in REFERENCE_KEYS or "__" in path:
             return None
-        if any(protection.guard(self.spec.model, f"{path}__{name}") for name in REFERENCE_KEYS[key]):
+        if any(protection.guard_of_path(self.spec.model, f"{path}__{name}") for name in REFERENCE_KEYS[key]):
             return None
         model = self.spec.model._meta.get_field(path).related_model
         if (rows := self._reference_rows(model)) is None:
@@ -315,7 +315,7 @@ class _SqlCells:
         self.model, self.seen = export.spec.model, export.seen
 
     def visible(self, *paths: str) -> bool:
-        return all((found := protection.guard(self.model, path)) is None or found.mask.sees(self.seen)
+        return all((found := protection.guard_of_path(self.model, path)) is None or found.mask.sees(self.seen)
                    for path in paths)
 
     def text(self, expression_sql: str, *paths: str):

@@ -19,7 +19,8 @@ How a file is applied:
 Rules stay in their homes: model constraints are enforced by the database (a violation in a
 chunk is diagnosed row by row with the model's own messages), cross-record rules by the models'
 prepare_write(), grades by conflictdb.grading, verification status is never imported, and
-consensus figures are recomputed through events.consensus.
+derived data (consensus figures, the place index) follows the write once, announced through
+conflictdb.signals (the write is collected and delivered before the transaction commits).
 """
 
 from __future__ import annotations
@@ -38,17 +39,18 @@ from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
-from conflictdb import bulk, protection
+from conflictdb import bulk, protection, signals
 from conflictdb.csvio import columns as c
 from conflictdb.csvio import values as v
 from conflictdb.csvio.keys import KeyResolver
 from conflictdb.csvio.reading import FileProblem, Table, open_table
 from conflictdb.csvio.safety import NEUTRALISER, unneutralise
+from conflictdb.models import ImportBatch
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
 from conflictdb.registry import registry
 from conflictdb.roles import permission
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 
 CHUNK_SIZE = 5000
 MAX_STORED_ERRORS = 10_000
@@ -597,9 +599,6 @@ class _Importer:
         self.matcher = _Matcher(self.plan)
         self.seen: dict[tuple, int] = {}
         self.writing = True
-        self.touched_claims: set[int] = set()
-        self.touched_documents: set[int] = set()
-        self.touched_events: set[int] = set()
         # Columns naming a record of the same model, maybe one a later chunk of this file creates:
         # their rows are retried once it exists. Names resolved through the resolver's memos
         # (a place's parent) also need those memos dropped after each write; a reference looked
@@ -636,10 +635,6 @@ class _Importer:
         self.outcome.errors.sort(key=lambda error: error.row)
         if not self.outcome.rows:
             self.outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
-        if self.writing and not self.outcome.error_count:
-            started = time.perf_counter()
-            self.after_write()
-            self.outcome.timed("derived data (consensus figures)", started)
 
     def chunk(self, rows):
         outcome = self.outcome
@@ -782,7 +777,6 @@ class _Importer:
             return
         for status, items in ((WriteStatus.CREATED, creates), (WriteStatus.UPDATED, updates)):
             self.outcome.counts[status] += len(items)
-            self.note_touched([record for _number, record, *_ in items])
         if self.self_referencing or self.spec.names_records:
             self.resolver.forget()  # what later rows refer to may have been created just now
 
@@ -807,32 +801,6 @@ class _Importer:
             self.outcome.add_error(RowError(first, "", "", f"the database refused rows {first}–{last}: {error}"))
             self.outcome.counts["refused"] += len(creates) + len(updates)
 
-    def note_touched(self, records):
-        """What the written records change downstream: consensus follows claims, figures and origins."""
-        label = self.spec.model._meta.label
-        if label == "events.Claim":
-            self.touched_events.update(record.event_id for record in records)
-            self.touched_events.update(getattr(record, "_loaded_event_id", None) for record in records)
-        elif label == "events.CasualtyFigure":
-            self.touched_claims.update(record.claim_id for record in records)
-            self.touched_claims.update(getattr(record, "_loaded_claim_id", None) for record in records)
-            self.touched_claims.discard(None)
-        elif label == "sources.Document":  # a changed origin changes which claims are independent
-            self.touched_documents.update(record.pk for record in records)
-
-    def after_write(self):
-        """What save() signals would have done for bulk writes: consensus figures, the place index."""
-        from events import consensus
-        from events.places import invalidate_place_index
-
-        if self.touched_claims:
-            consensus.recompute_for_claims(self.touched_claims)
-        if self.touched_documents:
-            self.touched_events |= consensus.events_of_documents(self.touched_documents)
-        if self.touched_events:
-            consensus.recompute(self.touched_events)
-        invalidate_place_index()
-
 
 # --- public entry points ----------------------------------------------------------------------------
 
@@ -844,7 +812,7 @@ def import_file(source, model, *, user, file_name: str = "", encoding: str | Non
 
     `model`: a model, its name or label (see conflictdb.csvio.columns.spec_for). Returns an
     Outcome with the batch (None for a dry run), counts and every row error. Needs
-    sources.import_data; the model's add and change permissions apply too.
+    conflictdb.import_data; the model's add and change permissions apply too.
     """
     spec = c.spec_for(model)
     handle = open(source, "rb") if isinstance(source, (str, Path)) else source
@@ -862,7 +830,7 @@ def import_file(source, model, *, user, file_name: str = "", encoding: str | Non
 
 
 def model_permissions(model) -> list[str]:
-    """What importing a file of `model` rows needs besides sources.import_data."""
+    """What importing a file of `model` rows needs besides conflictdb.import_data."""
     return [permission(model, "add"), permission(model, "change")]
 
 
@@ -871,7 +839,7 @@ def check_permission(user, permissions=()) -> str | None:
     if user is None or not user.is_active:
         return "An import needs an active user account."
     if not user.has_perm(protection.IMPORT_DATA):
-        return "Only data managers may import files (permission sources.import_data)."
+        return "Only data managers may import files (permission conflictdb.import_data)."
     missing = [name for name in permissions if not user.has_perm(name)]
     if missing:
         return f"You may not add or change these records (missing {', '.join(missing)})."
@@ -886,8 +854,6 @@ def run_import(handle, *, layout: str, user, file_name: str, apply, options: dic
     opened here; it records every error on the outcome. Used by the model importer and by the
     UCDP GED and Oryx layouts.
     """
-    from sources.models import ImportBatch
-
     refusal = check_permission(user, permissions)
     if refusal:
         raise PermissionError(refusal)
@@ -906,7 +872,14 @@ def run_import(handle, *, layout: str, user, file_name: str, apply, options: dic
                                delimiter=options.get("delimiter"))
             with acting(user=user, channel=Channel.IMPORT, batch=batch, row=None,
                         reason=f"import batch #{batch.pk} ({file_name})"):
-                apply(table, batch, outcome)
+                # Derived data (consensus figures, the place index) follows the whole write once,
+                # at the end of this block and inside the transaction (conflictdb.signals).
+                with signals.collecting() as written:
+                    apply(table, batch, outcome)
+                    if outcome.refused:  # rolled back below: nothing to derive
+                        written.discard()
+                    started = time.perf_counter()
+                outcome.timed("derived data (consensus figures)", started)
         except FileProblem as problem:
             outcome.add_error(RowError(0, "", "", str(problem)))
         if outcome.refused or dry_run:

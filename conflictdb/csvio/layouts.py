@@ -5,13 +5,13 @@ their ready() into registry["import_layouts"] as ImportLayout; this module finds
 
 A layout row becomes several records (a UCDP GED row: an event, its place, its actors, a claim
 and its casualty figures). Each row is written under its own savepoint with the batch and row
-number in the provenance context, through conflictdb.services.upsert (idempotent: stable external
+number in the provenance context, through conflictdb.upsert.upsert (idempotent: stable external
 ids), so a re-import changes nothing. Errors are collected for every row; any error rolls the
 whole file back (conflictdb.csvio.importing.run_import).
 
 Each layout declares WRITES, every model it writes with what it does to it (ADD; CHANGE as
 well where an upsert may update an existing record), and PERMISSIONS built from it: besides
-sources.import_data, a user needs all of them (layout_permissions), so a layout never lets anyone
+conflictdb.import_data, a user needs all of them (layout_permissions), so a layout never lets anyone
 add or change a record they could not add or change by hand.
 """
 
@@ -28,7 +28,7 @@ from conflictdb.csvio.values import CellError
 from conflictdb.provenance import acting
 from conflictdb.registry import registry
 from conflictdb.roles import permission
-from conflictdb.services import WriteStatus
+from conflictdb.upsert import WriteStatus
 
 
 class RowFailure(Exception):
@@ -107,7 +107,7 @@ def permissions(writes: dict) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class ImportLayout:
     """A dataset layout: `apply(table, outcome, *, user, dayfirst, progress)` writes a file's rows;
-    `permissions` (from its WRITES) are what a user needs besides sources.import_data."""
+    `permissions` (from its WRITES) are what a user needs besides conflictdb.import_data."""
 
     name: str
     apply: Callable
@@ -120,7 +120,7 @@ def register(layout: ImportLayout) -> None:
 
 
 def layout_permissions(layout) -> tuple[str, ...]:
-    """What a user needs, besides sources.import_data, to import `layout`: the add (and, where the
+    """What a user needs, besides conflictdb.import_data, to import `layout`: the add (and, where the
     layout may update existing records, change) permission of every model it writes. The one home
     of the rule: import_layout checks it through run_import."""
     return registry["import_layouts"][layout].permissions
@@ -131,7 +131,7 @@ def import_layout(handle, layout, *, user, file_name="", encoding=None, delimite
     """Apply a file in a dataset layout all or nothing; returns the Outcome (see importing).
 
     Raises PermissionError, before anything is read or written, when the user lacks
-    sources.import_data or any of layout_permissions(layout)."""
+    conflictdb.import_data or any of layout_permissions(layout)."""
     apply = registry["import_layouts"][layout].apply
     return run_import(handle, layout=layout, user=user, file_name=file_name or str(getattr(handle, "name", "")),
                       options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst}, dry_run=dry_run,

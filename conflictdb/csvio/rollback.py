@@ -9,7 +9,7 @@
 - All or nothing, and only when nothing touched those records since: a record changed after the
   batch (by a later import, an editor, a verification) makes the rollback refuse, naming it —
   roll back the later work first, or correct by hand.
-- The batch is marked rolled back with who, when and why. Needs sources.import_data, the change
+- The batch is marked rolled back with who, when and why. Needs conflictdb.import_data, the change
   permission of every model whose records it reverts, and the verification workflow's own
   permission to retract (data managers have all three).
 """
@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conflictdb import protection, verification
-from conflictdb.models import TrackedModel, VerificationStatus
+from conflictdb.models import ImportBatch, TrackedModel, VerificationStatus
 from conflictdb.provenance import acting
 from conflictdb.roles import permission
 
@@ -98,12 +98,10 @@ def plan(batch):
 
 def rollback(batch, *, user, reason: str) -> RollbackResult:
     """Undo an applied batch (see the module docstring); raises RollbackRefused or ValidationError."""
-    from sources.models import ImportBatch
-
     if not (reason or "").strip():
         raise ValidationError({"reason": "Give a reason for rolling back the batch."})
     if not user.has_perm(protection.IMPORT_DATA):
-        raise RollbackRefused("Only data managers may roll back an import (permission sources.import_data).")
+        raise RollbackRefused("Only data managers may roll back an import (permission conflictdb.import_data).")
     if batch.status != ImportBatch.Status.APPLIED:
         raise RollbackRefused(f"Batch #{batch.pk} is {batch.get_status_display().lower()}: only an applied batch "
                               "can be rolled back.")

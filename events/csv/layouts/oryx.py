@@ -22,7 +22,7 @@ from conflictdb.csvio.importing import RowError
 from conflictdb.csvio.keys import KeyResolver
 from conflictdb.csvio.layouts import ADD, CHANGE, RowWriter, cell_error, check_header, permissions
 from conflictdb.csvio.values import CellError, parse_date
-from conflictdb.services import upsert
+from conflictdb.upsert import upsert
 from events.models import Actor, Claim, EquipmentLoss, EquipmentType
 from sources.models import Document, Source
 
@@ -30,7 +30,7 @@ NAME = "oryx"  # --layout oryx
 REQUIRED = ("country", "system", "status", "url", "date_recorded", "matID")
 CLAIMANT = "Oryx"
 ATTRIBUTION = "Equipment losses compiled by Oryx; tabulated by the oryx_data project (CC BY 4.0)"
-# Every model an Oryx import writes (conflictdb.services.upsert); each upsert carries values, so an
+# Every model an Oryx import writes (conflictdb.upsert.upsert); each upsert carries values, so an
 # existing record may be updated. No event, place or alias is written.
 WRITES = {
     Source: (ADD, CHANGE),  # the claimant "Oryx"

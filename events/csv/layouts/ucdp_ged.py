@@ -30,7 +30,7 @@ from decimal import Decimal
 from conflictdb.csvio.layouts import ADD, CHANGE, RowWriter, cell_error, check_header, permissions
 from conflictdb.csvio.values import CellError, parse_date, parse_decimal, parse_int
 from conflictdb.names import normalise_name
-from conflictdb.services import upsert
+from conflictdb.upsert import upsert
 from events import naming
 from events.models import (
     Actor,
@@ -49,7 +49,7 @@ NAME = "ucdp-ged"  # --layout ucdp-ged
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "where_coordinates", "adm_1", "adm_2",
             "latitude", "longitude", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
             "deaths_civilians", "deaths_unknown", "best", "high", "low", "source_article", "source_original")
-# Every model a GED import writes (conflictdb.services.upsert), and whether it may update an existing
+# Every model a GED import writes (conflictdb.upsert.upsert), and whether it may update an existing
 # record: memberships and event actors carry nothing but their key, and a place is only created
 # (named_place returns a place an earlier import created before it would upsert one).
 WRITES = {

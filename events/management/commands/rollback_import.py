@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conflictdb.csvio.rollback import RollbackRefused, rollback
 from conflictdb.provenance import Channel, acting
-from sources.models import ImportBatch
+from conflictdb.models import ImportBatch
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Domain services shared by every door (admin, API, import, seed loader, commands)."""
+"""Idempotent writes shared by every door (admin, API, import, seed loader, commands): upsert."""
 
 from django.db import models
 
