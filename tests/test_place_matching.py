@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.db.models import QuerySet
 
 from conflictdb.names import normalise_name
 from conflictdb.provenance import Channel, acting
@@ -367,10 +368,20 @@ def test_outside_transactions_the_index_is_checked_every_few_moments(places, mon
     monkeypatch.setattr(places_module.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(places_module, "_in_transaction", lambda: False)
     assert resolve_place("Zzyzx").status == MatchStatus.UNKNOWN  # the index is now taken as committed
-    with acting(channel=Channel.IMPORT, reason="test"):
-        LocationAlias.objects.bulk_create([LocationAlias(location=place("seed:Hoor"), name="Zzyzx")])
+    # Another process's write: a plain QuerySet, so nothing in this process announces it.
+    QuerySet(LocationAlias).bulk_create(
+        [LocationAlias(location=place("seed:Hoor"), name="Zzyzx", normalised=normalise_name("Zzyzx"))])
     assert resolve_place("Zzyzx").status == MatchStatus.UNKNOWN  # not checked again yet
     clock[0] += places_module.FRESHNESS_SECONDS
+    assert resolve_place("Zzyzx").match.name == "Hoor"
+
+
+def test_a_bulk_write_in_this_process_shows_at_once(places, monkeypatch):
+    """Bulk writes announce what they wrote (conflictdb.signals), so the index follows them too."""
+    monkeypatch.setattr(places_module, "_in_transaction", lambda: False)
+    assert resolve_place("Zzyzx").status == MatchStatus.UNKNOWN
+    with acting(channel=Channel.IMPORT, reason="test"):
+        LocationAlias.objects.bulk_create([LocationAlias(location=place("seed:Hoor"), name="Zzyzx")])
     assert resolve_place("Zzyzx").match.name == "Hoor"
 
 
