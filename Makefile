@@ -1,12 +1,18 @@
-# The two commands: `make run` and `make test`. Everything else is a step they share.
+# The two commands: `make run` and `make test`. Everything else is a step they share, and
+# `make check` is what a reviewer runs first (lint, and no model change without its migration).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export CONFLICTDB_DEV ?= 1
+# pytest-xdist workers for `make test`: auto = one per CPU, 0 = everything in one process.
+TEST_WORKERS ?= auto
+# worksteal: a worker that runs out of tests takes the tail of the other's queue, so one slow
+# module (the schema fuzz, the leak crawl) does not leave a CPU idle at the end.
+PYTEST_WORKERS = -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
 
-.PHONY: run test setup venv lint bench-admin clean
+.PHONY: run test check setup venv clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +32,11 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_WORKERS)
 
-lint: venv
+check: venv
 	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* .pytest_cache

@@ -6,7 +6,7 @@ django-import-export's default resource export measured in the same run.
     CONFLICTDB_DEV=1 .venv/bin/python bench/bench_export.py \\
         --database-url postgres://postgres@127.0.0.1:5432/conflictdb_bench_export --repeat 3
 
-1. Creates and migrates the database and generates the data with bench/bench_api.py's generator
+1. Creates and migrates the database and generates the data with bench/datagen.py
    (bulk SQL: places, actors, sources, documents, events, claims, `--rows` casualty figures, three
    per claim, with places, affiliations, perpetrators and qualifiers). A database that already
    holds the requested size is reused (`--fresh` starts again).
@@ -40,11 +40,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT))
+import datagen  # bench/ is on sys.path when the script runs
 
-import bench_api  # noqa: E402 — the shared generator and database set-up
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SQLITE = Path(tempfile.gettempdir()) / "conflictdb-bench-export.sqlite3"
@@ -170,29 +168,17 @@ def markdown(result):
 def main(argv=None):
     args = parse_args(argv)
     if args.child_library:
-        bench_api.setup_django(args.database_url)
+        datagen.setup_django(args.database_url)
         return library_child(args.child_library)
 
     def log(message):
         print(message, flush=True)
 
-    kind = bench_api.db_kind(args.database_url)
-    bench_api.create_database(args.database_url, args.fresh)
-    bench_api.setup_django(args.database_url)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    kind = datagen.db_kind(args.database_url)
     # The generator groups claims by four per event and three per document: a multiple of 12
     # keeps every reference inside the generated tables. Exports take exactly --rows (--limit).
     claims = -(-args.rows // (FIGURES_PER_CLAIM * 12)) * 12
-    existing = bench_api.existing_size()
-    if existing == (0, 0):
-        log(f"generating {claims:,} claims and {claims * FIGURES_PER_CLAIM:,} casualty figures on {kind} …")
-        generation = bench_api.Generator(claims, FIGURES_PER_CLAIM, log).run()
-        log(f"generated in {generation['total']} s")
-    elif existing != (claims, claims * FIGURES_PER_CLAIM):
-        raise SystemExit(f"The database holds {existing[0]:,} claims and {existing[1]:,} figures, not the size "
-                         f"asked for: run with --fresh.")
+    datagen.prepare(args.database_url, args.fresh, claims, FIGURES_PER_CLAIM, log)
     ensure_data_manager()
     from django.db import connection, connections
 

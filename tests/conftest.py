@@ -10,6 +10,17 @@ from conflictdb.provenance import Channel, acting
 from conflictdb.roles import DATA_MANAGERS, EDITORS, RESEARCHERS, VERIFIERS
 
 
+def pytest_collection_modifyitems(items):
+    """One node id per test. Schemathesis names each operation's test `test_…[GET /api/…]`, but
+    pytest 9.2 builds node ids from the function name and parametrize ids only, so all 253 fuzz
+    tests shared one id: pytest-xdist's reports, `--durations` and selecting a test by id need the
+    name the test shows."""
+    for item in items:
+        base, bracket, params = item.name.partition("[")
+        if bracket and item.nodeid.rpartition("::")[2] == base:
+            item._id = item.parent.id.child(base).with_params(params.removesuffix("]"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
     """API throttle counters live in the cache and are keyed by user id, which tests reuse."""
