@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import models
 
 from conflictdb.models import TrackedModel
+from conflictdb.roles import role_apps
 
 HEADER = """# ConflictDB data model
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sections = [HEADER]
-        for label in ("sources", "events"):
+        for label in role_apps():  # the base's audit tables, then every registered domain app
             for model in sorted(apps.get_app_config(label).get_models(), key=lambda m: m.__name__):
                 if model.__name__.startswith("Historical"):
                     continue
