@@ -1,6 +1,6 @@
 """Grouped totals of what claims state — the domain rule behind the API's aggregate endpoints.
 
-Rules (written down here, tested in tests/test_api_aggregates.py):
+Rules (written down here, tested in tests/events/api/test_seed_data.py):
 - A cell sums the low and the high figures of every matching figure. Figures are *claims*: the
   same deaths reported by two sources are summed twice, which is why each cell also says how
   many claims and how many independent sources stand behind it. Consensus figures per event

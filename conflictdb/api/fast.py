@@ -16,7 +16,7 @@ selection) into a plan:
 What a column cannot express — a method field or a model property nobody registered a column
 rule for (`register_method`, `register_property`), a reverse or many-valued relation other than a
 plain many-to-many, a dotted source through a nullable foreign key — makes the plan refuse, and
-the endpoint serializes through DRF as before. tests/test_api_fast_path.py checks that both paths
+the endpoint serializes through DRF as before. tests/conflictdb/api/test_fast.py checks that both paths
 give identical output on every route.
 """
 

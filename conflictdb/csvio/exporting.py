@@ -11,7 +11,7 @@ formula-safe (conflictdb.csvio.safety). The expressions are compiled into one ro
 
 On PostgreSQL a CSV export whose every cell can be said in SQL is written by the database
 instead (`ModelExport.csv_text`: `COPY (SELECT …) TO STDOUT`, the same keys, safety rule and
-protection filter; byte for byte the same file, see tests/test_export_copy.py); masks for the
+protection filter; byte for byte the same file, see tests/conflictdb/csvio/test_exporting_copy.py); masks for the
 user, date-times and floats keep the Python rows.
 
 Doors: `manage.py export_csv` (events/management/commands/export_csv.py) and the admin's
@@ -232,7 +232,7 @@ class ModelExport:
         of `rows_per_piece` rows and a last, shorter one: (text, rows). None when the export needs
         Python: another database, a cell protection masks for this user, or a column whose text
         PostgreSQL would write differently (date-times, floats). The SELECT applies the same
-        formula safety, natural keys and protection filter as `row()`; tests/test_export_copy.py
+        formula safety, natural keys and protection filter as `row()`; tests/conflictdb/csvio/test_exporting_copy.py
         checks the file is byte for byte the Python one."""
         connection = connections[self.queryset.db]
         # DISTINCT would add the ORDER BY columns to the SELECT, and so cells to every line.

@@ -8,6 +8,7 @@ from conflictdb.csvio import columns as cols
 from conflictdb.registry import registry
 from events.models import CasualtyFigure, Event, Location
 from conflictdb.models import GradeChange, ImportBatch, VerificationTransition
+from tests.paths import ROOT
 
 # Provenance logs, not data: written by the importer and the workflow, never moved as files.
 NOT_EXPORTED = {ImportBatch, VerificationTransition, GradeChange}
@@ -68,9 +69,8 @@ def test_names_and_numeric_columns():
 
 
 def test_the_docs_list_every_column():
-    from pathlib import Path
 
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "csv-export.md").read_text(encoding="utf-8")
+    docs = (ROOT / "docs" / "csv-export.md").read_text(encoding="utf-8")
     for spec in registry["csv_models"].values():
         section = docs.split(f"### `{spec.name}`", 1)
         assert len(section) == 2, f"docs/csv-export.md has no section for {spec.name}"

@@ -1,7 +1,6 @@
 """The import engine (conflictdb.csvio.importing): natural keys, all or nothing, every row error,
 idempotent re-import, the batch on record, and the batch and row in provenance and history."""
 
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,9 @@ from conflictdb.csvio.importing import import_file
 from events.models import Actor, CasualtyFigure, Claim, Location
 from conflictdb.models import ImportBatch
 from tests.factories import make_world
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = FIXTURES / "import"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from conflictdb import protection
 from conflictdb.api import fast
-from conflictdb.api.urls import router
+from conflictdb.urls import api_router as router
 from conflictdb.csvio import columns, exporting
 from conflictdb.provenance import Channel, acting
 from events.models import Casualty, CasualtyFigure, Claim, SourceAffiliation

@@ -15,7 +15,6 @@ resolve where the name is also an admin area's ("kind=community") or a homonym (
 """
 
 import csv
-from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -35,8 +34,9 @@ from events.places import (
     resolve_place,
     skeleton,
 )
+from tests.paths import DATA
 
-EVAL_CSV = Path(__file__).parent / "data" / "place_names_eval.csv"
+EVAL_CSV = DATA / "place_names_eval.csv"
 
 # The seed article's places that GeoNames lacks: (name, governorate, kind, spellings in the article, Arabic).
 SEED_VILLAGES = [

@@ -2,7 +2,6 @@
 kept; refused when something changed since, or for the wrong person or batch."""
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,8 +12,9 @@ from conflictdb.provenance import Channel, acting
 from events.models import Actor, CasualtyFigure, Claim, Location
 from conflictdb.models import VerificationTransition
 from tests.factories import make_world
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = FIXTURES / "import"
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from pathlib import Path
 from conflictdb.csvio.layouts import import_layout
 from events.csv.layouts.oryx import category_of
 from events.models import Claim, EquipmentLoss, EquipmentType
+from tests.paths import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "import" / "oryx_sample_32.csv"
+FIXTURE = FIXTURES / "import" / "oryx_sample_32.csv"
 
 
 def _import(path, user):

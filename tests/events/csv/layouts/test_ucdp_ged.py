@@ -12,11 +12,12 @@ from conflictdb.csvio.layouts import import_layout
 from events.gazetteer import load_gazetteer
 from events.models import CasualtyFigure, Claim, Event, EventActor, EventLocation, Location
 from conflictdb.models import ImportBatch
+from tests.paths import FIXTURES
 
 # The whole 265-row sample ships with the tests (CC BY 4.0, see fixtures/import/README.md), so the
 # totals are checked on every clone, not only where ../shared happens to exist.
-SAMPLE = Path(__file__).parent / "fixtures" / "import" / "ucdp_ged231_sample_syria.csv"
-FIXTURE = Path(__file__).parent / "fixtures" / "import" / "ucdp_ged_sample_20.csv"
+SAMPLE = FIXTURES / "import" / "ucdp_ged231_sample_syria.csv"
+FIXTURE = FIXTURES / "import" / "ucdp_ged_sample_20.csv"
 
 
 def _rows(path):

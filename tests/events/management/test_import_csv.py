@@ -1,7 +1,6 @@
 """`manage.py import_csv`: progress bar, summary, refusal with every error, dry run, permissions."""
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,8 +8,9 @@ from django.core.management import CommandError, call_command
 from events.models import Actor, CasualtyFigure, Claim
 from conflictdb.models import ImportBatch
 from tests.factories import make_world
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = FIXTURES / "import"
 
 
 @pytest.fixture

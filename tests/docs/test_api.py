@@ -1,13 +1,13 @@
 """docs/api.md's Python examples run against the seed data through a real server."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
+from tests.paths import ROOT
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
+DOC = ROOT / "docs" / "api.md"
 
 
 @pytest.mark.django_db(transaction=True)

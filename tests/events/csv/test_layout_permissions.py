@@ -24,8 +24,9 @@ from events.gazetteer import load_gazetteer
 from events.models import Actor, Claim, ConsensusFigure, EquipmentLoss, Event
 from conflictdb.models import ImportBatch
 from sources.models import Document, Source
+from tests.paths import FIXTURES
 
-IMPORTS = Path(__file__).parent / "fixtures" / "import"
+IMPORTS = FIXTURES / "import"
 FILES = {"ucdp-ged": IMPORTS / "ucdp_ged231_sample_syria.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
 SMALL = {"ucdp-ged": IMPORTS / "ucdp_ged_sample_20.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
 # Written as a consequence of what a layout writes, never by the layout: the import batch itself,

@@ -4,7 +4,6 @@ delimiters, quoted newlines and tabs, XLSX, very large cells, streaming, and the
 
 import datetime
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from events.quantities import QuantityError
 from events.quantities import read_quantity as parse_quantity
 from events.models import Actor
 from sources.models import Document, Source
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = FIXTURES / "import"
 SNA_DESCRIPTION = 'Quoted "text", a semicolon; a comma,\na newline and a\ttab'
 
 

@@ -15,8 +15,9 @@ from django.urls import reverse
 from conflictdb.csvio import admin_import
 from events.models import Actor
 from conflictdb.models import ImportBatch
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = FIXTURES / "import"
 IMPORT_URL = "admin:events_actor_import"
 STALE = time.time() - admin_import.UPLOAD_RETENTION - 60
 

@@ -1,11 +1,11 @@
 """The data-model documentation is generated from the models and must be kept current."""
 
 from io import StringIO
-from pathlib import Path
 
 from django.core.management import call_command
+from tests.paths import ROOT
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "data-model.md"
+DOC = ROOT / "docs" / "data-model.md"
 
 
 def test_data_model_doc_is_current():

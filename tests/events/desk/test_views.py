@@ -2,7 +2,6 @@
 its permissions, its passage names, the quantity reader, and the claim page's quote in context."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -13,10 +12,11 @@ from events.quantities import find_quantity
 from events.desk.drafting import names_in_passage
 from events.models import Claim, ClaimExcerpt, EquipmentLoss, Location, TerritorialChange
 from sources.models import Document, Excerpt, Source
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.django_db
 
-SEED_TEXT = (Path(__file__).resolve().parent.parent / "seeds" / "000_edd5ec991ef37588.txt").read_text(encoding="utf-8")
+SEED_TEXT = (ROOT / "seeds" / "000_edd5ec991ef37588.txt").read_text(encoding="utf-8")
 TEN_FIGHTERS = ("A military source from the opposition factions told the +963 Media that ten opposition fighters "
                 "were killed in the clashes")
 EQUIPMENT = ("while opposition forces seized military equipment, including a tank and BMB vehicle in Hoor, a Kornet "

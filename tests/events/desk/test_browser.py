@@ -34,6 +34,7 @@ from events.quantities import find_quantity
 from events.models import Actor, Claim, Displacement, EquipmentLoss, EquipmentType, Event, Location
 from sources.models import Document, Source
 from tests.factories import make_world
+from tests.paths import ROOT
 
 CHROMIUM = os.environ.get("CONFLICTDB_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
@@ -44,7 +45,7 @@ expect = sync_api.expect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT
 ARTIFACTS = ROOT / "test-artifacts" / "desk"
 SEED = yaml.safe_load((ROOT / "seeds" / "article_000_edd5ec991ef37588.yaml").read_text(encoding="utf-8"))
 SEED_TEXT = (ROOT / "seeds" / "000_edd5ec991ef37588.txt").read_text(encoding="utf-8")

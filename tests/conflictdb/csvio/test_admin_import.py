@@ -1,7 +1,6 @@
 """The admin door of importing: upload → preview (dry run) → confirm, the button only for data
 managers, errors shown and nothing changed, and the import batch's rollback action."""
 
-from pathlib import Path
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -11,8 +10,9 @@ from django.urls import reverse
 from events.models import Actor, CasualtyFigure, Claim, Location
 from conflictdb.models import ImportBatch
 from tests.factories import make_world
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "import"
+FIXTURES = FIXTURES / "import"
 IMPORT_URL = "admin:events_casualtyfigure_import"
 CHANGELIST = "admin:events_casualtyfigure_changelist"
 
