@@ -37,6 +37,10 @@ registry = Registry({
     "protected_rows": {},
     # model class → its conflictdb.grading.Grade: the model's GRADED_FIELD.
     "graded_fields": {},
+    # model class → function(record, to_status) → why the record may not take that status on its
+    # evidence, or None (conflictdb.verification.register_evidence; e.g. a claim is corroborated
+    # only with two independent sources, events.consensus)
+    "verification_evidence": {},
     # model name (e.g. "casualtyfigure") → its CSV spec (conflictdb.csvio.columns.ModelSpec)
     "csv_models": {},
     # natural-key kind (e.g. "actor") → function(resolver, value) → id; the location kinds take

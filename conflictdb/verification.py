@@ -7,9 +7,9 @@
 
 Every transition needs a reason and is kept as a VerificationTransition (who, when, from, to,
 why) besides the record's own history. Four eyes: nobody verifies a record they created or last
-changed. Evidence: a record may refuse a status on its own evidence through a
-`verification_refusal(to_status)` method — a claim is corroborated only with two independent
-sources (events.consensus). Admin actions, API endpoints and commands call `transition` /
+changed. Evidence: an app may register, per model, why a record refuses a status on its own
+evidence (`register_evidence`; a claim is corroborated only with two independent sources,
+events.consensus). Admin actions, API endpoints and commands call `transition` /
 `transition_many`; the verification status is read-only everywhere else.
 """
 
@@ -22,6 +22,7 @@ from django.db import transaction
 from conflictdb import provenance
 from conflictdb.models import VerificationTransition
 from conflictdb.models import VerificationStatus as S
+from conflictdb.registry import registry
 
 VERIFY = "conflictdb.verify_record"
 RETRACT = "conflictdb.retract_record"
@@ -48,6 +49,12 @@ class Refusal:
     message: str
 
 
+def register_evidence(model, refusal) -> None:
+    """Let `refusal(record, to_status)` say why a record of `model` may not take a status on its
+    evidence (None when it may). Called from the app's ready()."""
+    registry["verification_evidence"][model] = refusal
+
+
 def _label(status):
     return S(status).label.lower()
 
@@ -68,8 +75,8 @@ def check(record, to_status, user, reason="") -> None:
     if not user.has_perm(permission):
         role = "verifiers" if permission == VERIFY else "editors and verifiers"
         raise TransitionRefused(f"Only {role} may mark a record {_label(to_status)}.")
-    evidence = getattr(record, "verification_refusal", None)
-    refusal = evidence(to_status) if evidence else None
+    evidence = registry["verification_evidence"].get(type(record)._meta.concrete_model)
+    refusal = evidence(record, to_status) if evidence else None
     if refusal:
         raise ValidationError({"to": f"{name} cannot be marked {_label(to_status)}: {refusal}"})
     if to_status == S.VERIFIED and user.pk in (record.created_by_id, record.updated_by_id):

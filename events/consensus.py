@@ -39,9 +39,11 @@ from typing import NamedTuple
 from django.db import connections, transaction
 from django.utils import timezone
 
-from conflictdb import bulk, signals
+from conflictdb import bulk, signals, verification
 from conflictdb.models import VerificationStatus as S
+from events.models import CasualtyFigure, Claim, ConsensusFigure, EquipmentLoss, TerritorialChange
 from events.vocabularies import Qualifier
+from sources.models import Document, Source
 
 EXCLUDED_STATUSES = {S.RETRACTED: "retracted", S.FALSE: "marked false"}
 RELIABILITY_RANK = {grade: rank for rank, grade in enumerate("ABCDFE")}
@@ -54,8 +56,6 @@ PRECISION_RANK = {Qualifier.EXACT: 0, Qualifier.RANGE: 1, Qualifier.ABOUT: 2}
 
 def original_documents(document_ids) -> dict[int, int]:
     """document id → the id of the original it derives from (itself when it is an original)."""
-    from sources.models import Document
-
     parent, todo = {}, set(document_ids)
     while todo:
         pending, rows = sorted(todo), []
@@ -151,8 +151,6 @@ def _values(queryset) -> list[tuple]:
 
 def _facts(claim_ids=None, *, event_ids=None):
     """Comparable facts by claim id, for the given claims or for every claim of the given events."""
-    from events.models import CasualtyFigure, EquipmentLoss, TerritorialChange
-
     scope = {"claim_id__in": claim_ids} if event_ids is None else {"claim__event_id__in": event_ids}
     facts = defaultdict(list)
     for claim, aff, cat, sub, out, low, high, qual, pk in _values(CasualtyFigure.objects.filter(**scope).values_list(
@@ -172,8 +170,6 @@ _CLAIM_FIELDS = ("pk", "event_id", "document_id", "claimant_id", "claimant__reli
 
 
 def _event_claims(event_id):
-    from events.models import Claim
-
     return list(Claim.objects.filter(event_id=event_id).select_related("claimant").only(*_CLAIM_FIELDS))
 
 
@@ -314,8 +310,6 @@ _RECOMPUTE_CHUNK = 500
 def recompute(event_ids):
     """Rewrite the consensus rows of these events (called on every relevant save, and once per
     import). A fixed number of queries per chunk of events, not per event."""
-    from events.models import Claim, ConsensusFigure
-
     event_ids = sorted({pk for pk in event_ids if pk is not None})
     if not event_ids:
         return
@@ -339,15 +333,11 @@ def recompute(event_ids):
 
 
 def recompute_for_claims(claim_ids):
-    from events.models import Claim
-
     recompute(set(Claim.objects.filter(pk__in=claim_ids).values_list("event_id", flat=True)))
 
 
 def conflicting_claim_ids() -> set[int]:
     """Claims whose figure conflicts with another credible claim's (the verifiers' worklist)."""
-    from events.models import ConsensusFigure
-
     ids = set()
     for basis in ConsensusFigure.objects.filter(conflicting=True).values_list("basis", flat=True):
         ids.update(entry["claim"] for entry in basis if entry.get("conflict"))
@@ -358,8 +348,6 @@ def conflicting_claim_ids() -> set[int]:
 
 def derived_documents(*document_ids) -> set[int]:
     """The documents and every document derived from them, however many steps down."""
-    from sources.models import Document
-
     found, frontier = set(document_ids), set(document_ids)
     while frontier:
         frontier = set(Document.objects.filter(derived_from__in=frontier).values_list("pk", flat=True)) - found
@@ -369,8 +357,6 @@ def derived_documents(*document_ids) -> set[int]:
 
 def events_of_documents(document_ids) -> set[int]:
     """Events whose claims rest on these documents or on documents derived from them."""
-    from events.models import Claim
-
     return set(Claim.objects.filter(document__in=derived_documents(*document_ids)).exclude(event=None)
                .values_list("event_id", flat=True))
 
@@ -380,9 +366,6 @@ def _follow_writes(sender, records, **kwargs):
     figures (and the claim a figure moved from), changed documents (their origin decides which
     claims are independent) and regraded sources. One recompute per delivery, however many
     records: a single save, a bulk write, or a whole import (conflictdb.signals.collecting)."""
-    from events.models import CasualtyFigure, Claim
-    from sources.models import Document, Source
-
     events = set()
     if sender is Claim:
         for claim in records:
@@ -406,6 +389,16 @@ def _follow_writes(sender, records, **kwargs):
     recompute(events)
 
 
+def corroboration_refusal(claim, to_status):
+    """Why `claim` may not take `to_status` on the evidence (None when it may): corroborated
+    needs two independent sources. Registered with conflictdb.verification by connect()."""
+    if to_status == S.CORROBORATED:
+        return corroboration(claim).refusal
+    return None
+
+
 def connect():
-    """Consensus figures follow every write of what feeds them (conflictdb.signals)."""
+    """Consensus figures follow every write of what feeds them (conflictdb.signals); the
+    verification workflow asks corroboration before a claim is marked corroborated."""
+    verification.register_evidence(Claim, corroboration_refusal)
     signals.records_written.connect(_follow_writes, dispatch_uid="consensus")

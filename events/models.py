@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from conflictdb import grading, protection
-from conflictdb.models import AliasBase, TrackedModel, VerificationStatus
+from conflictdb.models import AliasBase, TrackedModel
 from events.vocabularies import (
     SUB_EVENT_TYPES,
     WORD_QUANTITY_CONVENTION,
@@ -495,14 +495,6 @@ class Claim(TrackedModel):
         super().prepare_write()
         grading.refuse_ungraded_change(self)
         assign_external_id(self, "claim")
-
-    def verification_refusal(self, to_status):
-        """Why this claim may not take `to_status` on the evidence (None when it may)."""
-        if to_status == VerificationStatus.CORROBORATED:
-            from events.consensus import corroboration
-
-            return corroboration(self).refusal
-        return None
 
 
 class ClaimExcerpt(TrackedModel):
