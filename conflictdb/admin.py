@@ -30,6 +30,7 @@ from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
 from conflictdb.models import GradeChange, ImportBatch, TrackedModel, VerificationStatus, VerificationTransition
+from conflictdb.csvio.rollback import RollbackRefused, rollback
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -588,8 +589,6 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def roll_back(self, request, queryset):
         """Ask for the reason, then retract what the batch created and revert what it changed
         (conflictdb.csvio.rollback: all or nothing, history kept)."""
-        from conflictdb.csvio.rollback import RollbackRefused, rollback
-
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one batch to roll back.", messages.ERROR)
             return None

@@ -31,6 +31,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 from conflictdb import provenance, signals
+from conflictdb.models import stamp_values
 
 _CHUNK = 2000  # rows per executemany call
 
@@ -131,8 +132,6 @@ def sql_of(queryset) -> tuple[str, list] | None:
 
 def create_tracked(model, records: list, *, batch) -> None:
     """Insert prepared, unsaved tracked `records` (each with `_import_row`) and their history."""
-    from conflictdb.models import stamp_values
-
     if not records:
         return
     ctx = provenance.current()

@@ -27,6 +27,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, F, Q, When
 
 from conflictdb.registry import registry
+from conflictdb.provenance import Channel, current
 
 VIEW_PROTECTED_SOURCE = "sources.view_protected_source"
 VIEW_PERSONAL_DATA = "events.view_personal_data"
@@ -56,8 +57,6 @@ def viewer():
     """Who is looking now: the request's user in the admin and API doors (None when anonymous),
     SYSTEM elsewhere. Lets a model's __str__ — shown in select options, autocomplete, history
     and other records' pages — hide what its reader may not see."""
-    from conflictdb.provenance import Channel, current
-
     context = current()
     if context.channel in (Channel.ADMIN, Channel.API):
         return context.user

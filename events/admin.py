@@ -36,6 +36,7 @@ from events.models import (
     SourceAffiliation,
     TerritorialChange,
 )
+from events.desk.views import desk_urls
 
 QUANTITY_FIELDS = ("low", "high", "qualifier", "wording")
 
@@ -473,8 +474,6 @@ class ClaimAdmin(TrackedAdmin):
     change_form_template = "admin/desk/claim_change_form.html"  # its quotes highlighted in their text
 
     def get_urls(self):
-        from events.desk.views import desk_urls  # the editor's desk adds claims from a document's text
-
         return [*desk_urls(self), *super().get_urls()]
 
     @admin.display(description="Grade", ordering="claimant__reliability")

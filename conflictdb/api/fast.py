@@ -42,6 +42,7 @@ from rest_framework.settings import api_settings
 
 from conflictdb import protection
 from conflictdb.api.fields import MaskedFieldMixin, NestedRelatedField, sight_of
+from conflictdb.api.serializers import TrackedSerializer
 
 
 class Unsupported(Exception):
@@ -391,8 +392,6 @@ class FastListMixin:
 
 
 def _register_provenance():
-    from conflictdb.api.serializers import TrackedSerializer
-
     @register_method(TrackedSerializer.get_provenance)
     def provenance(compiler, serializer, model, prefix):
         # provenance_of(record): raw values (datetimes stay datetimes), usernames or None.

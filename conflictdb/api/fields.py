@@ -5,6 +5,9 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 from rest_framework.fields import empty
+from conflictdb import protection
+from conflictdb.protection import PLACEHOLDER
+from conflictdb.protection import refuse_placeholder
 
 
 class NestedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -51,8 +54,6 @@ class NestedRelatedFieldExtension(OpenApiSerializerFieldExtension):
 def sight_of(context):
     """What the reader of a serializer may see: its request's user, or a Sight given in the
     context (the fast list path renders nested records without a request); nobody otherwise."""
-    from conflictdb import protection
-
     given = context.get("sight")
     if given is not None:
         return given
@@ -83,14 +84,11 @@ class MaskedFieldMixin:
         return self.mask.apply(sight_of(self.context), value, *extras)
 
     def to_representation(self, value):
-        from conflictdb.protection import PLACEHOLDER
-
         return value if value == PLACEHOLDER else super().to_representation(value)
 
     def run_validation(self, data=empty):
         from django.core.exceptions import ValidationError as DjangoValidationError
 
-        from conflictdb.protection import refuse_placeholder
 
         try:
             refuse_placeholder(data)
@@ -125,8 +123,6 @@ class MaskedFieldExtension(OpenApiSerializerFieldExtension):
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
-        from conflictdb.protection import PLACEHOLDER
-
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction == "request" or schema.get("type") == "string" and "enum" not in schema:
             return schema

@@ -28,6 +28,7 @@ from conflictdb import protection, verification
 from conflictdb.models import ImportBatch, TrackedModel, VerificationStatus
 from conflictdb.provenance import acting
 from conflictdb.roles import permission
+from conflictdb.csvio import columns
 
 
 class RollbackRefused(Exception):
@@ -56,8 +57,6 @@ def _tracked_models():
 
 def _restorable_fields(model) -> list[str]:
     """The fields an import may change (those its columns read), as attnames."""
-    from conflictdb.csvio import columns
-
     try:
         spec = columns.spec_for(model)
     except KeyError:

@@ -25,6 +25,7 @@ from conflictdb.csvio.values import CellError, parse_date
 from conflictdb.upsert import upsert
 from events.models import Actor, Claim, EquipmentLoss, EquipmentType
 from sources.models import Document, Source
+from conflictdb.csvio.layouts import RowFailure
 
 NAME = "oryx"  # --layout oryx
 REQUIRED = ("country", "system", "status", "url", "date_recorded", "matID")
@@ -129,8 +130,6 @@ class _Oryx:
 
 
 def _many(problems):
-    from conflictdb.csvio.layouts import RowFailure
-
     return RowFailure(problems)
 
 

@@ -44,6 +44,9 @@ from events.models import (
 )
 from events.vocabularies import DatePrecision, EventType, PlacePrecision, Qualifier, SubEventType
 from sources.models import Document, Source
+from conflictdb.csvio.keys import KeyResolver
+from events.places import PlaceIndex
+from conflictdb.csvio.importing import RowError
 
 NAME = "ucdp-ged"  # --layout ucdp-ged
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "where_coordinates", "adm_1", "adm_2",
@@ -201,8 +204,6 @@ class _GedRow:
 
 class _GedImporter:
     def __init__(self, user):
-        from conflictdb.csvio.keys import KeyResolver
-
         self.resolver = KeyResolver(user)
         self.ucdp, _ = upsert(Source, {"name": CLAIMANT}, {"kind": Source.Kind.MONITOR,
                                                           "url": "https://ucdp.uu.se/"})
@@ -246,8 +247,6 @@ class _GedImporter:
     def resolve(self, name, **scope) -> int:
         """The id of the one place a GED name means (events.naming: PlaceNotResolved otherwise),
         with one place index for the whole file, rebuilt only when this import adds a place."""
-        from events.places import PlaceIndex
-
         if self.index is None:
             self.index = PlaceIndex.build()
         return naming.one_place_id(name, index=self.index, **scope)
@@ -334,8 +333,6 @@ def apply(table, outcome, *, user, dayfirst=False, progress=None):
         row = dict(zip(header, cells, strict=False))
         writer.run(number, _GedRow(importer, row, writer).write)
     if not outcome.rows:
-        from conflictdb.csvio.importing import RowError
-
         outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
     if progress:
         progress(outcome.rows)

@@ -16,14 +16,15 @@ from django.http import QueryDict
 from conflictdb.csvio import columns as cols
 from conflictdb.csvio import exporting
 from conflictdb.registry import registry
+from events import filtersets as event_filters
+from sources import filtersets as source_filters
+from events.models import Event
 
 
 def filterset_for(model):
     """The model's FilterSet, the one the API uses (filters are declared once)."""
     from django_filters import FilterSet
 
-    from events import filtersets as event_filters
-    from sources import filtersets as source_filters
 
     for module in (event_filters, source_filters):
         for value in vars(module).values():
@@ -93,8 +94,6 @@ class Command(BaseCommand):
         name = what.lower()
         layouts = registry["export_layouts"]
         if name in layouts:
-            from events.models import Event
-
             model = Event
         else:
             try:
