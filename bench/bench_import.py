@@ -33,32 +33,17 @@ import json
 import os
 import platform
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+import datagen  # bench/ is on sys.path when the script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 FIGURES_PER_CLAIM = 20
 OUTCOMES = ("killed", "injured", "captured", "missing", "abducted")
 SUBGROUPS = ("", "child", "woman", "man", "officer")
-
-
-def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conflictdb.settings")
-    given = bool(os.environ.get("DATABASE_URL"))
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor == "sqlite":  # a file, not the test runner's in-memory default: as in use
-        connection.settings_dict["TEST"]["NAME"] = str(
-            Path(tempfile.gettempdir()) / f"conflictdb-bench-import-{os.getpid()}.sqlite3")
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return connection, name, given
 
 
 def make_world(rows: int):
@@ -230,7 +215,7 @@ def main():
                         help="Import only the first N rows through django-import-export (default: all).")
     parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
-    connection, database, given = setup_django()
+    connection, database, given = datagen.throwaway_database("import")
     try:
         user, actors, places = make_world(args.rows)
         path = Path(tempfile.gettempdir()) / f"bench-import-{os.getpid()}.csv"

@@ -26,15 +26,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import platform
 import random
 import re
-import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+import datagen  # bench/ is on sys.path when the script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -66,27 +65,12 @@ def respell(name: str, rng: random.Random) -> str:
     return name
 
 
-def setup_django():
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conflictdb.settings")
-    given = bool(os.environ.get("DATABASE_URL"))
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.vendor == "sqlite":  # a file, not the test runner's in-memory default: as in use
-        connection.settings_dict["TEST"]["NAME"] = str(Path(tempfile.gettempdir()) / f"conflictdb-bench-{os.getpid()}.sqlite3")
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return connection, name, given
-
-
 def ms_per_thousand(seconds: float, count: int) -> float:
     return seconds * 1000 / count * 1000
 
 
 def run(count: int, seed: int) -> dict:
-    connection, database, given = setup_django()
+    connection, database, given = datagen.throwaway_database("resolve")
     try:
         from conflictdb.names import normalise_name
         from events.gazetteer import load_gazetteer

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -104,6 +105,26 @@ def setup_django(url: str):
 
     settings.DEBUG = False  # no query log while generating
 
+
+
+def throwaway_database(label: str):
+    """Django set up on a throw-away test database, for the benchmarks that build a small ORM
+    world of their own (bench_import, bench_resolve): SQLite as a file in the temp folder (not the
+    test runner's in-memory default: as in use), otherwise DATABASE_URL's server. Returns
+    (connection, the database's name, whether DATABASE_URL was given)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conflictdb.settings")
+    given = bool(os.environ.get("DATABASE_URL"))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = str(
+            Path(tempfile.gettempdir()) / f"conflictdb-bench-{label}-{os.getpid()}.sqlite3")
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return connection, name, given
 
 
 # --- SQL dialects ----------------------------------------------------------------------------------
