@@ -19,7 +19,8 @@ from django.db import models
 
 SNAPSHOT = Path(__file__).parent / "data" / "seed_snapshot.json"
 APPS = ("events", "sources")
-LEFT_OUT = {"id", "created_at", "updated_at", "created_by", "updated_by"}
+LEFT_OUT = {"id", "created_at", "updated_at", "created_by", "updated_by", "computed_at"}
+IDS_IN_JSON = {"claim", "figure"}  # a consensus basis names its claims and figures by id
 NATURAL_KEYS = ("external_id", "pcode", "geonames_id", "name", "title")
 DIGEST_ABOVE = 400  # rows: a table this large (the gazetteer's) is kept as count + digest
 
@@ -54,6 +55,9 @@ class _Tables:
             value = record[field.attname]
             if isinstance(field, models.ForeignKey) and value is not None:
                 value = self.key(field.related_model, value)
+            elif isinstance(field, models.JSONField) and isinstance(value, list):
+                value = [{k: v for k, v in item.items() if k not in IDS_IN_JSON} if isinstance(item, dict) else item
+                         for item in value]
             result[field.name] = _plain(value)
         return result
 
