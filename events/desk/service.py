@@ -1,10 +1,12 @@
-"""Writing a claim from the desk's form: the claim-writing service.
+"""Writing a claim from the desk's form: the form layer over events.claims.
 
-`write_claim(document, data, user)` turns the posted form into records and writes them, or none:
+`write_claim(document, data, user)` turns the posted form into resolved values and writes them
+through events.claims (the one claim-writing path, which the seed loader uses too), or nothing:
 names are resolved by events.naming (places by the matcher, actors, equipment types and events
-by name or alias) and sources.naming, numbers read by events.quantities.find_quantity, every
-record validated by the model's own full_clean and written by save() (prepare_write anchors the
-quote), inside `acting(user, channel)` and one transaction: a claim is saved whole or not at all.
+by name or alias) and sources.naming, numbers read by events.quantities.find_quantity; then
+events.claims validates every record by the model's own full_clean and writes excerpts, claim,
+quote links and rows inside `acting(user, channel)` and one transaction. A desk save is always a
+new claim (no external_id).
 
 Errors come back keyed by the form's field paths ("equipment_losses.2.places") with the value and
 what was expected, so the page shows them beside what was typed and keeps it.
