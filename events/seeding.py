@@ -4,8 +4,8 @@ An article file (`seeds/article_*.yaml`, schema in seeds/README.md) describes on
 data: its sources, documents, actors, equipment types, places, events and every claim with its
 quotes and figures. Every record is found by a natural key and written through
 conflictdb.services.upsert (a claim with its quotes and rows through events.claims.record_claim,
-the claim-writing path the desk uses, by the claim's external_id), which saves only what differs, so loading twice changes nothing (no
-new rows, no version bumps, no history). A file owns the fields it states: fields it leaves out
+the claim-writing path the desk uses, found by the claim's external_id), which saves only what
+differs, so loading twice changes nothing (no new rows, no version bumps, no history). A file owns the fields it states: fields it leaves out
 (a source's reliability grade, a verification status) are never touched on existing records, so
 a verifier's work survives a re-seed.
 
