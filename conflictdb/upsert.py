@@ -9,17 +9,12 @@ class WriteStatus(models.TextChoices):
     UNCHANGED = "unchanged", "Unchanged"
 
 
-def upsert(model, lookup: dict, values: dict):
-    """Find a record by its natural key and make it carry `values`.
-
-    Saves only when something differs, so repeating a load leaves versions and history
-    untouched. Returns (record, WriteStatus).
-    """
+def staged(model, lookup: dict, values: dict):
+    """The record `upsert` would write, not saved: found by its natural key with `values` applied
+    (or new), and whether saving it creates, updates or changes nothing. Returns (record, WriteStatus)."""
     record = model.objects.filter(**lookup).first()
     if record is None:
-        record = model(**lookup, **values)
-        record.save()
-        return record, WriteStatus.CREATED
+        return model(**lookup, **values), WriteStatus.CREATED
     changed = False
     for field, value in values.items():
         current = getattr(record, field)
@@ -31,7 +26,16 @@ def upsert(model, lookup: dict, values: dict):
         if differs:
             setattr(record, field, value)
             changed = True
-    if not changed:
-        return record, WriteStatus.UNCHANGED
-    record.save()
-    return record, WriteStatus.UPDATED
+    return record, WriteStatus.UPDATED if changed else WriteStatus.UNCHANGED
+
+
+def upsert(model, lookup: dict, values: dict):
+    """Find a record by its natural key and make it carry `values`.
+
+    Saves only when something differs, so repeating a load leaves versions and history
+    untouched. Returns (record, WriteStatus).
+    """
+    record, status = staged(model, lookup, values)
+    if status != WriteStatus.UNCHANGED:
+        record.save()
+    return record, status

@@ -3,8 +3,9 @@
 An article file (`seeds/article_*.yaml`, schema in seeds/README.md) describes one report as
 data: its sources, documents, actors, equipment types, places, events and every claim with its
 quotes and figures. Every record is found by a natural key and written through
-conflictdb.upsert.upsert, which saves only what differs, so loading twice changes nothing (no
-new rows, no version bumps, no history). A file owns the fields it states: fields it leaves out
+conflictdb.upsert.upsert (a claim with its quotes and rows through events.claims.record_claim,
+the claim-writing path the desk uses, found by the claim's external_id), which saves only what
+differs, so loading twice changes nothing (no new rows, no version bumps, no history). A file owns the fields it states: fields it leaves out
 (a source's reliability grade, a verification status) are never touched on existing records, so
 a verifier's work survives a re-seed.
 
@@ -39,9 +40,7 @@ from events.models import (
     Attack,
     CasualtyFigure,
     Claim,
-    ClaimExcerpt,
     Displacement,
-    DisplacementPlace,
     EquipmentLoss,
     EquipmentType,
     EquipmentTypeAlias,
@@ -59,6 +58,7 @@ from events.vocabularies import (
     PlacePrecision,
     SubEventType,
 )
+from events import claims
 from events.gazetteer import GEONAMES_ADMIN1_PCODE, GEONAMES_JSON, load_gazetteer
 from events.naming import place_by_pcode
 from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
@@ -155,6 +155,25 @@ class _Writer:
             return self.upsert(model, lookup, values, where)
         self.summary.add(model, WriteStatus.UNCHANGED)
         return record
+
+    def claim(self, document, values: dict, rows: _ClaimRows, quotes: list[dict], external_id: str, where: str):
+        """The claim with its quotes and rows, through the one claim-writing path (events.claims)."""
+        try:
+            written = claims.record_claim(document, values, rows.rows, quotes, external_id=external_id)
+        except claims.ClaimRecordsRefused as refused:
+            problem = refused.problems[0]
+            at = {claims.CLAIM: where, claims.QUOTES: f"{where}, quotes[{problem.index}]"}.get(
+                problem.part) or rows.wheres[(problem.part, problem.index)]
+            fields = values if problem.part == claims.CLAIM else (
+                rows.rows[problem.part][problem.index] if problem.part in rows.rows else quotes[problem.index])
+            fields = {name: value for name, value in fields.items() if name not in (*claims.PLACE_ROLES, "part_of")}
+            model = type(problem.record)
+            if isinstance(problem.error, IntegrityError):
+                self._explain(model, fields, at)
+            messages = problem.error.messages if isinstance(problem.error, ValidationError) else [str(problem.error)]
+            raise _bad(at, model.__name__, _plain(fields), "; ".join(messages)) from problem.error
+        for model, status in written.writes:
+            self.summary.add(model, status)
 
     @staticmethod
     def _explain(model, fields: dict, where: str):
@@ -509,16 +528,15 @@ class _ArticleLoader:
             "date_precision": _choice(entry, "date_precision", DatePrecision, where,
                                       default=getattr(event, "date_precision", DatePrecision.DAY)),
         }
-        claim = self.w.upsert(Claim, {"external_id": self.external_id(entry["key"])}, values, where)
-        for index, quote in enumerate(entry["quotes"]):
-            excerpt = self._excerpt(document, quote, where, f"quotes[{index}]")
-            self.w.upsert(ClaimExcerpt, {"claim": claim, "excerpt": excerpt}, {}, f"{where}, quotes[{index}]")
-        child = _ClaimChildren(self, claim, where)
-        for name in ("casualty_figures", "equipment_losses", "territorial_changes", "attacks", "displacements"):
+        quotes = [self._quote(document, quote, where, f"quotes[{index}]") for index, quote in enumerate(entry["quotes"])]
+        rows = _ClaimRows(self, where)
+        for name in claims.SECTIONS:
             for index, item in enumerate(entry.get(name) or []):
-                getattr(child, name)(item, f"{name}[{index}]")
+                getattr(rows, name)(item, f"{name}[{index}]")
+        self.w.claim(document, values, rows, quotes, self.external_id(entry["key"]), where)
 
-    def _excerpt(self, document: Document, quote, where, at) -> Excerpt:
+    def _quote(self, document: Document, quote, where, at) -> dict:
+        """A quote by its text (and occurrence) → its span in the document."""
         quote = {"text": quote} if isinstance(quote, str) else quote
         _fields(quote, f"{where}, {at}", required=("text",), optional=("occurrence",))
         occurrence = _int(quote, "occurrence", f"{where}, {at}") if "occurrence" in quote else 1
@@ -527,8 +545,7 @@ class _ArticleLoader:
         except ValidationError as exc:
             raise _bad(where, at, quote["text"],
                        f"quote not found in the text of “{document}” (occurrence {occurrence})") from exc
-        return self.w.upsert(Excerpt, {"document": document, "start": draft.start, "end": draft.end},
-                             {"text": draft.text}, where)
+        return {"start": draft.start, "end": draft.end, "text": draft.text}
 
     def ref(self, table: dict, kind: str, key, where, field_name):
         try:
@@ -543,60 +560,67 @@ class _ArticleLoader:
         return self.place_ref(item[name], where, name) if item.get(name) else None
 
 
-class _ClaimChildren:
-    """The records a claim carries, each found by (claim, its identifying fields)."""
+class _ClaimRows:
+    """The rows a claim carries, resolved for events.claims: each with where it is in the file.
 
-    def __init__(self, loader: _ArticleLoader, claim: Claim, where: str):
-        self.loader, self.claim, self.where, self.w = loader, claim, where, loader.w
+    A row is found again by its identifying fields within the claim (events.claims.IDENTIFYING_FIELDS):
+    two rows of one claim may not share them."""
+
+    def __init__(self, loader: _ArticleLoader, where: str):
+        self.loader, self.where = loader, where
+        self.rows = {section: [] for section in claims.SECTIONS}
+        self.wheres = {}  # (section, index) → where, for errors
         self.seen = set()
-        self.figures = []  # in file order, for `part_of: <index>`
 
-    def _identify(self, model, identity: dict, at: str):
-        key = (model, tuple((name, getattr(value, "pk", value)) for name, value in identity.items()))
+    def _add(self, section, row: dict, at: str, where: str):
+        identity = {name: row.get(name) for name in claims.IDENTIFYING_FIELDS[section]}
+        key = (section, tuple((name, getattr(value, "pk", value)) for name, value in identity.items()))
         if key in self.seen:
+            model = claims.SECTIONS[section]
             raise _bad(self.where, at, _plain(identity),
                        f"two {model._meta.verbose_name_plural} of this claim share these identifying fields")
         self.seen.add(key)
-        return {"claim": self.claim, **identity}
+        self.wheres[(section, len(self.rows[section]))] = where
+        self.rows[section].append(row)
 
     def casualty_figures(self, item, at):
         where = f"{self.where}, {at}"
         _fields(item, where, required=("category", "outcome", "qualifier"),
                 optional=("affiliation", "subgroup", "perpetrator", "place", "date", "note", "part_of",
                           *QUANTITY_PARTS))
-        identity = {
+        row = {
             "affiliation": self.loader.optional_actor(item, "affiliation", where),
             "category": _choice(item, "category", CasualtyFigure.Category, where),
             "subgroup": _choice(item, "subgroup", CasualtyFigure.Subgroup, where, default=""),
             "outcome": _choice(item, "outcome", CasualtyFigure.Outcome, where),
             "place": self.loader.optional_place(item, "place", where),
+            **_quantity(item, where), "perpetrator": self.loader.optional_actor(item, "perpetrator", where),
+            "date": _date(item, "date", where) if "date" in item else None, **_stated(item, "note"),
+            "part_of": self._earlier_figure(item, where) if "part_of" in item else None,
         }
-        values = {**_quantity(item, where), "perpetrator": self.loader.optional_actor(item, "perpetrator", where),
-                  "date": _date(item, "date", where) if "date" in item else None, **_stated(item, "note"),
-                  "part_of": self._earlier_figure(item, where) if "part_of" in item else None}
-        self.figures.append(self.w.upsert(CasualtyFigure, self._identify(CasualtyFigure, identity, at), values, where))
+        self._add("casualty_figures", row, at, where)
 
-    def _earlier_figure(self, item, where):
-        index = _int(item, "part_of", where)
-        if not 0 <= index < len(self.figures):
-            raise _bad(where, "part_of", index, f"expected the index of an earlier figure of this claim (0–{len(self.figures) - 1})")
-        return self.figures[index]
+    def _earlier_figure(self, item, where) -> int:
+        index, figures = _int(item, "part_of", where), len(self.rows["casualty_figures"])
+        if not 0 <= index < figures:
+            raise _bad(where, "part_of", index, f"expected the index of an earlier figure of this claim (0–{figures - 1})")
+        return index
 
     def equipment_losses(self, item, at):
         where = f"{self.where}, {at}"
         _fields(item, where, required=("equipment_type", "status", "qualifier"),
                 optional=("owner", "captor", "place", "date", "evidence_url", "evidence_sha256", *QUANTITY_PARTS))
-        identity = {
+        row = {
             "equipment_type": self.loader.ref(self.loader.equipment, "equipment type", item["equipment_type"], where,
                                                "equipment_type"),
             "status": _choice(item, "status", EquipmentLoss.Status, where),
             "owner": self.loader.optional_actor(item, "owner", where),
             "place": self.loader.optional_place(item, "place", where),
+            **_quantity(item, where), "captor": self.loader.optional_actor(item, "captor", where),
+            "date": _date(item, "date", where) if "date" in item else None,
+            **_stated(item, "evidence_url", "evidence_sha256"),
         }
-        values = {**_quantity(item, where), "captor": self.loader.optional_actor(item, "captor", where),
-                  "date": _date(item, "date", where) if "date" in item else None,
-                  **_stated(item, "evidence_url", "evidence_sha256")}
-        self.w.upsert(EquipmentLoss, self._identify(EquipmentLoss, identity, at), values, where)
+        self._add("equipment_losses", row, at, where)
 
     def territorial_changes(self, group, at):
         """One group names several places changing hands alike: one row per place."""
@@ -608,8 +632,8 @@ class _ClaimChildren:
                   "date": _date(group, "date", where) if "date" in group else None}
         for index, key in enumerate(_list(group, "places", where)):
             place = self.loader.place_ref(key, where, f"places[{index}]")
-            identity = self._identify(TerritorialChange, {"place": place, "kind": kind}, f"{at}.places[{index}]")
-            self.w.upsert(TerritorialChange, identity, values, f"{where}, places[{index}]")
+            self._add("territorial_changes", {"place": place, "kind": kind, **values}, f"{at}.places[{index}]",
+                      f"{where}, places[{index}]")
 
     def attacks(self, group, at):
         """One group names several target places hit alike: one row per place."""
@@ -622,23 +646,20 @@ class _ClaimChildren:
                   "date": _date(group, "date", where) if "date" in group else None}
         for index, key in enumerate(_list(group, "places", where)):
             place = self.loader.place_ref(key, where, f"places[{index}]")
-            identity = self._identify(Attack, {"kind": kind, "place": place, "perpetrator": perpetrator},
-                                      f"{at}.places[{index}]")
-            self.w.upsert(Attack, identity, values, f"{where}, places[{index}]")
+            self._add("attacks", {"kind": kind, "place": place, "perpetrator": perpetrator, **values},
+                      f"{at}.places[{index}]", f"{where}, places[{index}]")
 
     def displacements(self, item, at):
         where = f"{self.where}, {at}"
         _fields(item, where, required=("qualifier", "origins", "destinations"),
                 optional=("unit", "date_start", "date_end", *QUANTITY_PARTS))
-        identity = {"unit": _choice(item, "unit", Displacement.Unit, where, default=Displacement.Unit.PEOPLE)}
-        values = {**_quantity(item, where),
-                  **{name: _date(item, name, where) for name in ("date_start", "date_end") if name in item}}
-        displacement = self.w.upsert(Displacement, self._identify(Displacement, identity, at), values, where)
-        for role, name in ((DisplacementPlace.Role.ORIGIN, "origins"), (DisplacementPlace.Role.DESTINATION, "destinations")):
-            for index, key in enumerate(_list(item, name, where)):
-                place = self.loader.place_ref(key, where, f"{name}[{index}]")
-                self.w.upsert(DisplacementPlace, {"displacement": displacement, "location": place, "role": role}, {},
-                              f"{where}, {name}[{index}]")
+        row = {"unit": _choice(item, "unit", Displacement.Unit, where, default=Displacement.Unit.PEOPLE),
+               **_quantity(item, where),
+               **{name: _date(item, name, where) for name in ("date_start", "date_end") if name in item}}
+        for name in claims.PLACE_ROLES:
+            row[name] = [self.loader.place_ref(key, where, f"{name}[{index}]")
+                         for index, key in enumerate(_list(item, name, where))]
+        self._add("displacements", row, at, where)
 
 
 # --- reading values ---------------------------------------------------------------------------

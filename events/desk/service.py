@@ -1,10 +1,12 @@
-"""Writing a claim from the desk's form: the claim-writing service.
+"""Writing a claim from the desk's form: the form layer over events.claims.
 
-`write_claim(document, data, user)` turns the posted form into records and writes them, or none:
+`write_claim(document, data, user)` turns the posted form into resolved values and writes them
+through events.claims (the one claim-writing path, which the seed loader uses too), or nothing:
 names are resolved by events.naming (places by the matcher, actors, equipment types and events
-by name or alias) and sources.naming, numbers read by events.quantities.find_quantity, every
-record validated by the model's own full_clean and written by save() (prepare_write anchors the
-quote), inside `acting(user, channel)` and one transaction: a claim is saved whole or not at all.
+by name or alias) and sources.naming, numbers read by events.quantities.find_quantity; then
+events.claims validates every record by the model's own full_clean and writes excerpts, claim,
+quote links and rows inside `acting(user, channel)` and one transaction. A desk save is always a
+new claim (no external_id).
 
 Errors come back keyed by the form's field paths ("equipment_losses.2.places") with the value and
 what was expected, so the page shows them beside what was typed and keeps it.
@@ -20,14 +22,13 @@ from django.utils.dateparse import parse_date
 
 from conflictdb.provenance import Channel, acting
 from events.quantities import PHRASE_EXPECTATION, Qualifier, QuantityError, find_quantity
+from events import claims
 from events.models import (
     Actor,
     Attack,
     CasualtyFigure,
     Claim,
-    ClaimExcerpt,
     Displacement,
-    DisplacementPlace,
     EquipmentLoss,
     EquipmentType,
     Event,
@@ -35,7 +36,7 @@ from events.models import (
     TerritorialChange,
 )
 from events.naming import PlaceNotResolved, actors_named, equipment_types_named, events_named, places_named
-from sources.models import Excerpt, Source
+from sources.models import Source
 from sources.naming import sources_named
 
 class Errors(dict):
@@ -123,10 +124,13 @@ QUANTITY_MODEL_FIELDS = {"low", "high", "qualifier", "wording"}
 
 
 class _Builder:
-    """Turns the posted form into unsaved records, collecting every error with its field path."""
+    """Turns the posted form into resolved values for events.claims, collecting every error with
+    its field path; `places[(part, index)]` remembers which form row each record comes from."""
 
     def __init__(self, document, data):
         self.document, self.data, self.errors = document, data, Errors()
+        self.rows = {section: [] for section in claims.SECTIONS}
+        self.form_keys = {}  # (part, index) → (form key, fields left out, renamed fields)
 
     def field(self, key, resolve, value):
         try:
@@ -156,10 +160,10 @@ class _Builder:
         quotes = self.data.get("quotes") or []
         if not quotes:
             self.errors.add("quote", "Select a passage of the text first: the claim rests on a quote.")
-        excerpts = []
         if not isinstance(quotes, list):
             self.errors.add("quote", "Quotes must be a list of passages ({start, end, text}).")
             return []
+        spans = []
         for index, quote in enumerate(quotes):
             key = "quote" if len(quotes) == 1 else f"quotes.{index}"
             if not isinstance(quote, dict):
@@ -172,65 +176,55 @@ class _Builder:
                                      f"end={quote.get('end')!r}.")
                 continue
             text = quote.get("text", self.document.text[start:end] if 0 <= start < end else "")
-            existing = Excerpt.objects.filter(document=self.document, start=start, end=end).first()
-            excerpt = existing or Excerpt(document=self.document, start=start, end=end, text=text)
-            if existing is not None and existing.text != text:
-                self.errors.add(key, f"The quote does not match the document at {start}–{end}.")
-            self.validate(excerpt, key, exclude=["document"], rename={"start": key, "end": key, "text": key})
-            excerpts.append(excerpt)
-        return excerpts
+            self.form_keys[(claims.QUOTES, len(spans))] = (key, (), {"start": key, "end": key, "text": key})
+            spans.append({"start": start, "end": end, "text": text})
+        return spans
 
-    def validate(self, record, key, exclude=(), rename=None):
-        """The model's own full_clean; each message filed under the form field it concerns."""
-        rename = rename or {}
-        try:
-            record.full_clean(exclude=list(exclude))
-            if isinstance(record, Excerpt):
-                errors = record.anchor_errors()
-                if errors:
-                    raise ValidationError(errors)
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
+    def report(self, problems):
+        """The model's messages (events.claims' validation), each under the form field it concerns."""
+        for problem in problems:
+            key, _left_out, rename = self.form_keys[(problem.part, problem.index)]
+            for name, messages in problem.error.message_dict.items():
                 target = rename.get(name, key if name == NON_FIELD_ERRORS else f"{key}.{name}")
                 if name in QUANTITY_MODEL_FIELDS:
                     target = f"{key}.quantity"
                 for message in messages:
-                    if isinstance(record, Excerpt) and "already an excerpt" in message:
-                        continue  # the desk reuses the existing excerpt
                     self.errors.add(target, message)
 
-    def quantity(self, key, row, target):
-        """The row's number as written (events.quantities.find_quantity), onto the record."""
+    def quantity(self, key, row) -> dict:
+        """The row's number as written (events.quantities.find_quantity)."""
         written = (row.get("quantity", "") or "").strip()
         try:
-            values = find_quantity(written)
+            return find_quantity(written)
         except QuantityError:
             self.errors.add(f"{key}.quantity", f"“{written}” is not a number the desk can read: write "
                                                f"{PHRASE_EXPECTATION}." if written else
                             f"A number is required: {PHRASE_EXPECTATION}.")
-            values = {"low": None, "high": None, "qualifier": Qualifier.UNKNOWN, "wording": ""}
-        for name, value in values.items():
-            setattr(target, name, value)
+            return {"low": None, "high": None, "qualifier": Qualifier.UNKNOWN, "wording": ""}
 
-    def claim(self):
+    def claim(self) -> dict:
         data = self.data
-        claim = Claim(
-            document=self.document,
-            claimant=self.field("claimant", claimant_of, data.get("claimant")),
-            event=self.field("event", event_of, data.get("event")),
-            statement=(data.get("statement") or "").strip(),
-            stance=self.choice("stance", Claim, "stance", data.get("stance"), Claim.Stance.ASSERTS),
-            date_start=self.date("date_start", data.get("date_start")),
-            date_end=self.date("date_end", data.get("date_end") or data.get("date_start")),
-            credibility=self.choice("credibility", Claim, "credibility", data.get("credibility"),
-                                    Claim.Credibility.CANNOT_BE_JUDGED),
-        )
-        exclude = [name for name in ("claimant", "event", "stance", "credibility") if f"{name}" in self.errors]
-        self.validate(claim, "claim", exclude=exclude,
-                      rename={name: name for name in ("statement", "date_start", "date_end", "credibility", "stance")})
-        return claim
+        fields = {
+            "claimant": self.field("claimant", claimant_of, data.get("claimant")),
+            "event": self.field("event", event_of, data.get("event")),
+            "statement": (data.get("statement") or "").strip(),
+            "stance": self.choice("stance", Claim, "stance", data.get("stance"), Claim.Stance.ASSERTS),
+            "date_start": self.date("date_start", data.get("date_start")),
+            "date_end": self.date("date_end", data.get("date_end") or data.get("date_start")),
+            "credibility": self.choice("credibility", Claim, "credibility", data.get("credibility"),
+                                       Claim.Credibility.CANNOT_BE_JUDGED),
+        }
+        left_out = [name for name in ("claimant", "event", "stance", "credibility") if f"{name}" in self.errors]
+        self.form_keys[(claims.CLAIM, None)] = (
+            "claim", left_out, {name: name for name in ("statement", "date_start", "date_end", "credibility", "stance")})
+        return fields
 
-    def rows(self, section):
+    def add(self, section, key, values, left_out=(), rename=None):
+        """One record of `section` from the form row at `key`."""
+        self.form_keys[(section, len(self.rows[section]))] = (key, left_out, rename or {})
+        self.rows[section].append(values)
+
+    def form_rows(self, section):
         rows = self.data.get(section) or []
         if not isinstance(rows, list):
             self.errors.add(section, "Expected a list of rows.")
@@ -241,46 +235,38 @@ class _Builder:
         return [(f"{section}.{index}", row) for index, row in enumerate(rows) if isinstance(row, dict)]
 
     def figures(self):
-        records = []
-        for key, row in self.rows("casualty_figures"):
-            figure = CasualtyFigure(
-                affiliation=self.field(f"{key}.affiliation", actor_of, row.get("affiliation")),
-                category=self.choice(f"{key}.category", CasualtyFigure, "category", row.get("category")),
-                subgroup=row.get("subgroup") or "",
-                outcome=self.choice(f"{key}.outcome", CasualtyFigure, "outcome", row.get("outcome")),
-                perpetrator=self.field(f"{key}.perpetrator", actor_of, row.get("perpetrator")),
-                place=self.field(f"{key}.place", place_of, row.get("place")),
-            )
-            self.quantity(key, row, figure)
-            self.validate(figure, key, exclude=["claim"])
-            records.append(figure)
-        return records
+        for key, row in self.form_rows("casualty_figures"):
+            values = {
+                "affiliation": self.field(f"{key}.affiliation", actor_of, row.get("affiliation")),
+                "category": self.choice(f"{key}.category", CasualtyFigure, "category", row.get("category")),
+                "subgroup": row.get("subgroup") or "",
+                "outcome": self.choice(f"{key}.outcome", CasualtyFigure, "outcome", row.get("outcome")),
+                "perpetrator": self.field(f"{key}.perpetrator", actor_of, row.get("perpetrator")),
+                "place": self.field(f"{key}.place", place_of, row.get("place")),
+            }
+            self.add("casualty_figures", key, {**values, **self.quantity(key, row)})
 
-    def per_place(self, key, row, model, values):
-        """One record per named place (a row may name several places treated alike); none named: one row."""
+    def per_place(self, key, row):
+        """The places a row names (several treated alike: one record each); none named: [None]."""
         places = self.field(f"{key}.places", places_of, row.get("places"))
         if places is None:
             return []
-        return [model(place=place, **values) for place in places] or [model(place=None, **values)]
+        return places or [None]
 
     def equipment(self):
-        records = []
-        for key, row in self.rows("equipment_losses"):
+        for key, row in self.form_rows("equipment_losses"):
             equipment_type = self.field(f"{key}.equipment_type", equipment_type_of, row.get("equipment_type"))
-            status = self.choice(f"{key}.status", EquipmentLoss, "status", row.get("status"))
-            owner = self.field(f"{key}.owner", actor_of, row.get("owner"))
-            captor = self.field(f"{key}.captor", actor_of, row.get("captor"))
-            values = {"equipment_type": equipment_type, "status": status, "owner": owner, "captor": captor}
-            for loss in self.per_place(key, row, EquipmentLoss, values):
-                self.quantity(key, row, loss)
-                self.validate(loss, key, exclude=["claim"] + (["equipment_type"] if equipment_type is None else []),
-                              rename={"place": f"{key}.places"})
-                records.append(loss)
-        return records
+            values = {"equipment_type": equipment_type,
+                      "status": self.choice(f"{key}.status", EquipmentLoss, "status", row.get("status")),
+                      "owner": self.field(f"{key}.owner", actor_of, row.get("owner")),
+                      "captor": self.field(f"{key}.captor", actor_of, row.get("captor"))}
+            for place in self.per_place(key, row):
+                self.add("equipment_losses", key, {"place": place, **values, **self.quantity(key, row)},
+                         left_out=["equipment_type"] if equipment_type is None else [],
+                         rename={"place": f"{key}.places"})
 
     def territory(self):
-        records = []
-        for key, row in self.rows("territorial_changes"):
+        for key, row in self.form_rows("territorial_changes"):
             kind = self.choice(f"{key}.kind", TerritorialChange, "kind", row.get("kind"), TerritorialChange.Kind.CAPTURED)
             gaining = self.field(f"{key}.gaining", actor_of, row.get("gaining"))
             losing = self.field(f"{key}.losing", actor_of, row.get("losing"))
@@ -288,40 +274,26 @@ class _Builder:
             if places == [] and f"{key}.places" not in self.errors:
                 self.errors.add(f"{key}.places", "Name at least one place that changed hands.")
             for place in places or []:
-                change = TerritorialChange(place=place, kind=kind, gaining=gaining, losing=losing)
-                self.validate(change, key, exclude=["claim"], rename={"place": f"{key}.places"})
-                records.append(change)
-        return records
+                self.add("territorial_changes", key, {"place": place, "kind": kind, "gaining": gaining, "losing": losing},
+                         rename={"place": f"{key}.places"})
 
     def attacks(self):
-        records = []
-        for key, row in self.rows("attacks"):
-            kind = self.choice(f"{key}.kind", Attack, "kind", row.get("kind"))
-            perpetrator = self.field(f"{key}.perpetrator", actor_of, row.get("perpetrator"))
-            values = {"kind": kind, "perpetrator": perpetrator, "target": (row.get("target") or "").strip(),
-                      "weapon": (row.get("weapon") or "").strip()}
-            for attack in self.per_place(key, row, Attack, values):
-                self.quantity(key, row, attack)
-                self.validate(attack, key, exclude=["claim"], rename={"place": f"{key}.places"})
-                records.append(attack)
-        return records
-
+        for key, row in self.form_rows("attacks"):
+            values = {"kind": self.choice(f"{key}.kind", Attack, "kind", row.get("kind")),
+                      "perpetrator": self.field(f"{key}.perpetrator", actor_of, row.get("perpetrator")),
+                      "target": (row.get("target") or "").strip(), "weapon": (row.get("weapon") or "").strip()}
+            for place in self.per_place(key, row):
+                self.add("attacks", key, {"place": place, **values, **self.quantity(key, row)},
+                         rename={"place": f"{key}.places"})
 
     def displacements(self):
-        """Each displacement with its places of origin and destination: (record, [place links])."""
-        records = []
-        for key, row in self.rows("displacements"):
-            displacement = Displacement(unit=self.choice(f"{key}.unit", Displacement, "unit", row.get("unit"),
-                                                         Displacement.Unit.PEOPLE))
-            self.quantity(key, row, displacement)
-            self.validate(displacement, key, exclude=["claim"])
-            links = {}
-            for role, name in ((DisplacementPlace.Role.ORIGIN, "origins"),
-                               (DisplacementPlace.Role.DESTINATION, "destinations")):
-                for place in self.field(f"{key}.{name}", places_of, row.get(name)) or []:
-                    links.setdefault((place.pk, role), DisplacementPlace(location=place, role=role))
-            records.append((displacement, list(links.values())))
-        return records
+        """Each displacement with its places of origin and destination."""
+        for key, row in self.form_rows("displacements"):
+            values = {"unit": self.choice(f"{key}.unit", Displacement, "unit", row.get("unit"), Displacement.Unit.PEOPLE),
+                      **self.quantity(key, row)}
+            for name in claims.PLACE_ROLES:
+                values[name] = self.field(f"{key}.{name}", places_of, row.get(name)) or []
+            self.add("displacements", key, values)
 
 
 class ClaimRefused(Exception):
@@ -333,42 +305,33 @@ class ClaimRefused(Exception):
 
 
 def write_claim(document, data: dict, user, *, channel=Channel.ADMIN) -> Claim:
-    """Validate the whole form, then write excerpt(s), claim, quote links and rows in one transaction.
+    """Resolve the whole form, validate every record (events.claims), then write excerpt(s),
+    claim, quote links and rows in one transaction through events.claims.
 
     Returns the claim; raises ClaimRefused with every error by field path, and then writes nothing.
     """
     builder = _Builder(document, data)
-    excerpts = builder.quotes()
-    claim = builder.claim()
-    children = [*builder.figures(), *builder.equipment(), *builder.territory(), *builder.attacks()]
-    displacements = builder.displacements()
+    quotes = builder.quotes()
+    claim_fields = builder.claim()
+    builder.figures()
+    builder.equipment()
+    builder.territory()
+    builder.attacks()
+    builder.displacements()
+    write = claims.ClaimWrite(document, claim_fields, builder.rows, quotes)
+    builder.report(write.problems(exclude={place: left_out for place, (_key, left_out, _rename)
+                                           in builder.form_keys.items()}))
     if builder.errors:
         raise ClaimRefused(builder.errors)
     try:
         with transaction.atomic(), acting(user=user, channel=channel):
-            for excerpt in excerpts:
-                if excerpt.pk is None:
-                    excerpt.save()
-            claim.save()
-            for excerpt in excerpts:
-                link = ClaimExcerpt(claim=claim, excerpt=excerpt)
-                link.full_clean()
-                link.save()
-            for child in children:
-                child.claim = claim
-                child.save()
-            for displacement, links in displacements:
-                displacement.claim = claim
-                displacement.save()
-                for link in links:
-                    link.displacement = displacement
-                    link.save()
-    except ValidationError as error:
+            return write.write().claim
+    except claims.ClaimRecordsRefused as refused:
+        error = refused.problems[0].error
+        if isinstance(error, IntegrityError):
+            raise ClaimRefused(Errors({"claim": [f"The database refused the claim: {error}"]})) from error
         errors = Errors()
         for name, messages in error.message_dict.items():
             for message in messages:
                 errors.add("claim" if name == NON_FIELD_ERRORS else name, message)
         raise ClaimRefused(errors) from error
-    except IntegrityError as error:
-        raise ClaimRefused(Errors({"claim": [f"The database refused the claim: {error}"]})) from error
-    return claim

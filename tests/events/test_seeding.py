@@ -2,6 +2,7 @@
 and a bad file is refused whole, with an error naming the claim, the field and the value."""
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from events.models import (
 from events.gazetteer import OCHA_ATTRIBUTION
 from events.seeding import load_seeds
 from sources.models import Document, Excerpt, Source
+from tests import seed_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +322,16 @@ def test_places_sit_in_the_right_governorate(seeded):
     assert place("Kafr Basin").geonames_id is None
 
 
+
+
+# --- the whole seeded database ----------------------------------------------------------------
+
+
+def test_the_seeded_database_is_unchanged_row_for_row(seeded):
+    """Every row the loader writes, against tests/data/seed_snapshot.json (see tests/seed_snapshot.py)."""
+    taken = seed_snapshot.snapshot()
+    if os.environ.get("SEED_SNAPSHOT_WRITE"):
+        seed_snapshot.write_snapshot(taken)
+    expected = seed_snapshot.expected_snapshot()
+    for label in sorted(set(expected) | set(taken)):
+        assert taken.get(label) == expected.get(label), label
