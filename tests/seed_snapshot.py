@@ -1,11 +1,11 @@
-"""The seeded database as plain data, for tests/test_seed_loader.py's row-for-row comparison.
+"""The seeded database as plain data, for tests/events/test_seeding.py's row-for-row comparison.
 
-tests/data/seed_snapshot.json holds every events/sources table after `load_seeds` on an empty
+tests/data/seed_snapshot.json holds every table of the base and the apps after `load_seeds` on an empty
 database: each row's fields without ids and timestamps, a foreign key read as the natural key of
 the row it points to (or that row's own fields), in a stable order, plus each table's history row
 count. The gazetteer's large tables are kept as a count and a digest. Regenerate the file only for
 a deliberate change of the seeds: `SEED_SNAPSHOT_WRITE=1 .venv/bin/python -m pytest
-tests/test_seed_loader.py -k row_for_row`.
+tests/events/test_seeding.py -k row_for_row`.
 """
 
 import datetime
@@ -19,7 +19,7 @@ from django.db import models
 from tests.paths import DATA
 
 SNAPSHOT = DATA / "seed_snapshot.json"
-APPS = ("events", "sources")
+APPS = ("conflictdb", "events", "sources")  # the base holds the audit tables
 LEFT_OUT = {"id", "created_at", "updated_at", "created_by", "updated_by", "computed_at"}
 IDS_IN_JSON = {"claim", "figure"}  # a consensus basis names its claims and figures by id
 NATURAL_KEYS = ("external_id", "pcode", "geonames_id", "name", "title")
