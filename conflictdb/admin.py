@@ -5,6 +5,7 @@ budget (list_select_related, no second full COUNT, an estimated count on huge un
 tables), and the change history (django-simple-history) is one click away.
 """
 
+import csv
 from dataclasses import replace
 
 from django import forms
@@ -18,18 +19,21 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from conflictdb import concurrency, grading, protection, verification
+from conflictdb import concurrency, grading, protection, readlog, verification
 from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
+from conflictdb.csvio.exporting import _Echo, _text
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
-from conflictdb.models import GradeChange, ImportBatch, TrackedModel, VerificationStatus, VerificationTransition
+from conflictdb.models import (GradeChange, ImportBatch, ProtectedRead, TrackedModel, VerificationStatus,
+                               VerificationTransition)
 from conflictdb.csvio.rollback import RollbackRefused, rollback
 
 PROVENANCE_FIELDSET = (
@@ -163,6 +167,10 @@ class ProtectedChangeList(ChangeList):
         self.reader = request.user
         super().__init__(request, *args, **kwargs)
 
+    def get_results(self, request):
+        super().get_results(request)
+        readlog.note_request(request, self.model, [record.pk for record in self.result_list])
+
     def get_ordering_field(self, field_name):
         order_field = super().get_ordering_field(field_name)
         if isinstance(order_field, str):
@@ -248,6 +256,22 @@ class ProtectedAdminMixin:
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- the read log (rules: conflictdb.readlog): every page that shows a record -------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            readlog.note_request(request, self.model, [obj.pk])
+        for inline in context.get("inline_admin_formsets", ()):
+            formset = inline.formset
+            readlog.note_request(request, formset.model, [form.instance.pk for form in formset.forms])
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        shown = context.get("object") or context.get("original")
+        if shown is not None and getattr(shown, "pk", None) is not None:
+            readlog.note_request(request, self.model, [shown.pk])
+        return super().render_history_view(request, template, context, **kwargs)
 
     def get_historical_record_context_helper(self, request, historical_record):
         helper = super().get_historical_record_context_helper(request, historical_record)
@@ -633,3 +657,47 @@ class GradeChangeAdmin(ReadOnlyAdmin):
     list_filter = ("field", "to_value", "channel", "content_type")
     search_fields = ("reason", "user__username")
     date_hierarchy = "at"
+
+
+@admin.register(ProtectedRead)
+class ProtectedReadAdmin(ReadOnlyAdmin):
+    """Who was shown which protected identity (written by conflictdb.readlog only). For
+    administrators: no working role holds its view permission (conflictdb.roles)."""
+
+    list_display = ("at", "user", "door", "kind", "content_type", "object_id", "record_link", "path")
+    list_select_related = ("content_type", "user")
+    list_filter = ("door", "kind", "content_type", "at")
+    search_fields = ("user__username", "path", "=object_id")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    actions = ["export_csv"]
+
+    @admin.display(description="record")
+    def record_link(self, read):
+        model = read.content_type.model_class()
+        if model is None or model not in self.admin_site._registry:
+            return "-"
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[read.object_id])
+        return format_html('<a href="{}">{} #{}</a>', url, model._meta.verbose_name, read.object_id)
+
+    @admin.action(description="Export the selected reads as CSV")
+    def export_csv(self, request, queryset):
+        return protected_reads_csv(queryset, "protected-reads.csv")
+
+
+def protected_reads_csv(queryset, file_name):
+    """The read log as a CSV download (who, when, door, which record), oldest first."""
+    header = ["at", "user", "door", "kind", "model", "object_id", "path"]
+    rows = queryset.order_by("at", "id").values_list("at", "user__username", "door", "kind", "content_type__app_label",
+                                                     "content_type__model", "object_id", "path")
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+
+    def lines():
+        yield writer.writerow(header)
+        for at, user, door, kind, app_label, model, object_id, path in rows.iterator(chunk_size=2000):
+            yield writer.writerow([at.isoformat(), _text(user), door, kind, f"{app_label}.{model}", object_id,
+                                   _text(path)])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response

@@ -368,3 +368,40 @@ class GradeChange(models.Model):
 
     def __str__(self):
         return f"{self.field} {self.from_value} → {self.to_value} by {self.user} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ProtectedRead(models.Model):
+    """One reader shown one record's protected identity (a protected source's name or details, a
+    casualty's personal data), through one door. Written only by conflictdb.readlog.note(), for
+    readers who may see it (the others see placeholders, so nothing is revealed to them); read
+    by administrators only: source protection needs to know who looked."""
+
+    class Door(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        DESK = "desk", "Editor's desk"
+        API = "api", "API"
+        EXPORT = "export", "File export"
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", "Protected source"
+        PERSONAL = "personal", "Personal data"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    door = models.CharField(max_length=10, choices=Door.choices)
+    path = models.CharField(max_length=300, blank=True, help_text="The page or endpoint, without its query string.")
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)  # written by the log itself, never by a person
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="protected_read_record_idx"),
+                   models.Index(fields=["user", "at"], name="protected_read_user_idx")]
+        verbose_name = "read of a protected identity"
+        verbose_name_plural = "reads of protected identities"
+
+    def __str__(self):
+        return f"{self.user} saw {self.content_type.model} #{self.object_id} ({self.door}, {self.at:%Y-%m-%d %H:%M})"

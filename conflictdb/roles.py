@@ -38,6 +38,10 @@ ROLE_EXTRA = {
 
 
 EXTRA_CODENAMES = {codename for extra in ROLE_EXTRA.values() for codename in extra}
+# For administrators only, never a working role: the log of who was shown a protected identity
+# (conflictdb.readlog) must not tell an editor or researcher which records are protected and who
+# looks at them.
+ADMINISTRATORS_ONLY = {"view_protectedread"}
 
 
 def permission(model, action: str) -> str:
@@ -60,8 +64,9 @@ def ensure_groups(using="default"):
     for name, actions in ROLE_ACTIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
         wanted = [p for p in domain_perms
-                  if p.codename.split("_", 1)[0] in actions and p.codename not in EXTRA_CODENAMES
-                  or p.codename in ROLE_EXTRA[name]]
+                  if p.codename not in ADMINISTRATORS_ONLY
+                  and (p.codename.split("_", 1)[0] in actions and p.codename not in EXTRA_CODENAMES
+                       or p.codename in ROLE_EXTRA[name])]
         group.permissions.set(wanted)
 
 

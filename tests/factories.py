@@ -36,7 +36,7 @@ from events.vocabularies import EventType, Qualifier, SubEventType
 from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance
-from conflictdb.models import GradeChange, ImportBatch, VerificationTransition
+from conflictdb.models import GradeChange, ImportBatch, ProtectedRead, VerificationTransition
 from sources.models import Document, Excerpt, Source, SourceAlias
 
 DAY = datetime.date(2024, 11, 27)
@@ -122,6 +122,9 @@ def build(model, i, w):
         GradeChange: lambda: GradeChange(
             content_type=ContentType.objects.get_for_model(Claim), object_id=w["claim"].pk, field="credibility",
             from_value="6", to_value="3", user=provenance.current().user, reason=f"reason {n}", channel="admin"),
+        ProtectedRead: lambda: ProtectedRead(
+            user=provenance.current().user, door="admin", path=f"/admin/{n}/", kind="source",
+            content_type=ContentType.objects.get_for_model(Source), object_id=w["source"].pk),
         ConsensusFigure: lambda: ConsensusFigure(
             event=w["event"], category="civilian", outcome="killed", low=n, best=n, high=n + 1, claims_used=1,
             independent_sources=1, basis=[{"claim": w["claim"].pk, "figure": None, "grade": "F6", "low": n,

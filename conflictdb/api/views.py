@@ -10,7 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from conflictdb import concurrency, grading, verification
+from conflictdb import concurrency, grading, readlog, verification
 from conflictdb.api.permissions import TransitionPermission
 from conflictdb.api.renderers import CSVRenderer
 from conflictdb.api.serializers import (
@@ -23,6 +23,7 @@ from conflictdb.api.serializers import (
     TransitionRequestSerializer,
     TransitionSerializer,
 )
+from conflictdb.models import TrackedModel
 from conflictdb.provenance import Channel, acting
 from conflictdb.restore import restore as restore_version
 
@@ -75,6 +76,15 @@ class TrackedViewSet(
         with acting(user=self.request.user, channel=Channel.API):
             serializer.save()
 
+    def paginate_queryset(self, queryset):
+        """A list page, and the read log of what it shows (rules: conflictdb.readlog). Rows are
+        records, or the fast list path's named tuples (conflictdb.api.fast), both with an id."""
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.request.method == "GET":
+            ids = [row.pk if isinstance(row, TrackedModel) else getattr(row, "id", None) for row in page]
+            readlog.note(self.request.user, self.get_queryset().model, ids, readlog.Door.API, self.request.path)
+        return page
+
     # --- optimistic concurrency (rules: conflictdb.concurrency) --------------------------------
 
     def _expected_version(self, record):
@@ -92,6 +102,7 @@ class TrackedViewSet(
                                "`If-Match` when changing the record.")
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
+        readlog.note(request.user, type(record), [record.pk], readlog.Door.API, request.path)
         response = Response(self.get_serializer(record).data)
         response["ETag"] = concurrency.etag(record)
         return response

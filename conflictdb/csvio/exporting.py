@@ -30,7 +30,7 @@ from typing import Protocol
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models
 
-from conflictdb import bulk, protection
+from conflictdb import bulk, protection, readlog
 from conflictdb.csvio import columns as cols
 from conflictdb.registry import registry
 from conflictdb.csvio.safety import FORMULA_START, NEUTRALISER, RISKY_FIRST, SAFE_FROM, neutralise
@@ -108,6 +108,8 @@ class ModelExport:
         queryset = protection.visible(user, queryset)
         self.queryset = queryset if limit is None else queryset[:limit]
         self.seen = protection.sight(user)
+        # Whoever may see protected identities and exports them is logged (conflictdb.readlog).
+        readlog.note(user, spec.model, self.queryset.values("pk"), readlog.Door.EXPORT, f"export {spec.name}")
         self.header = spec.header
         self.header_rows = []
         self._paths: list[str] = []
