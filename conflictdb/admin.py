@@ -694,9 +694,9 @@ def protected_reads_csv(queryset, file_name):
 
     def lines():
         yield writer.writerow(header)
-        for at, user, door, kind, app_label, model, object_id, path in rows.iterator(chunk_size=2000):
+        for at, user, door, kind, app_label, model, object_id, page in rows.iterator(chunk_size=2000):
             yield writer.writerow([at.isoformat(), _text(user), door, kind, f"{app_label}.{model}", object_id,
-                                   _text(path)])
+                                   _text(page)])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
