@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from conflictdb import readlog
 from events.desk.drafting import Passage, draft_rows, names_in_passage
 from events.desk.service import ClaimRefused, write_claim
 from events.models import Attack, CasualtyFigure, Claim, ClaimExcerpt, Displacement, EquipmentLoss, Event, TerritorialChange
@@ -161,6 +162,9 @@ def desk_view(model_admin, request, document_id):
         "opts": Claim._meta,
         "document_url": reverse("admin:sources_document_change", args=[document.pk]),
     }
+    # The desk shows the document (its publisher's identity) and its claims' claimants.
+    readlog.note_request(request, Document, [document.pk], readlog.Door.DESK)
+    readlog.note_request(request, Claim, Claim.objects.filter(document=document).values("pk"), readlog.Door.DESK)
     return TemplateResponse(request, "admin/desk/desk.html", context)
 
 

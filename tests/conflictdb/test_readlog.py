@@ -179,3 +179,15 @@ def test_the_log_is_for_administrators_and_exports_as_csv(world, editor, verifie
     assert logged_in(auditor).get(changelist).status_code == 200
     read = ProtectedRead.objects.first()
     assert logged_in(admin_user).post(admin_url(read), {"door": "api"}).status_code == 403
+
+
+def test_the_desk(world, editor):
+    post = world["post"]
+    with acting(user=editor, channel=Channel.ADMIN):
+        Claim.objects.create(document=post, claimant=world["informant"], event=world["event"], statement="Post",
+                             date_start=DAY)
+    response = logged_in(editor).get(reverse("admin:events_claim_desk", args=[post.pk]))
+    assert response.status_code == 200
+    assert reads(user=editor) == {("document", post.pk, "desk", "source"),
+                                  ("source", world["informant"].pk, "desk", "source")}
+    assert set(ProtectedRead.objects.values_list("path", flat=True)) == {f"/admin/events/claim/desk/{post.pk}/"}
