@@ -5,7 +5,6 @@ budget (list_select_related, no second full COUNT, an estimated count on huge un
 tables), and the change history (django-simple-history) is one click away.
 """
 
-import csv
 from dataclasses import replace
 
 from django import forms
@@ -30,7 +29,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from conflictdb import concurrency, grading, protection, readlog, verification
 from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
-from conflictdb.csvio.exporting import _Echo, _text
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
 from conflictdb.models import (GradeChange, ImportBatch, ProtectedRead, TrackedModel, VerificationStatus,
                                VerificationTransition)
@@ -686,18 +684,7 @@ class ProtectedReadAdmin(ReadOnlyAdmin):
 
 
 def protected_reads_csv(queryset, file_name):
-    """The read log as a CSV download (who, when, door, which record), oldest first."""
-    header = ["at", "user", "door", "kind", "model", "object_id", "path"]
-    rows = queryset.order_by("at", "id").values_list("at", "user__username", "door", "kind", "content_type__app_label",
-                                                     "content_type__model", "object_id", "path")
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-
-    def lines():
-        yield writer.writerow(header)
-        for at, user, door, kind, app_label, model, object_id, page in rows.iterator(chunk_size=2000):
-            yield writer.writerow([at.isoformat(), _text(user), door, kind, f"{app_label}.{model}", object_id,
-                                   _text(page)])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    """The read log as a CSV download (conflictdb.readlog.csv_lines), oldest first."""
+    response = StreamingHttpResponse(readlog.csv_lines(queryset), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

@@ -20,6 +20,7 @@ is not a reader and is not logged.
 
 from __future__ import annotations
 
+import csv
 from functools import lru_cache
 
 from django.contrib.contenttypes.models import ContentType
@@ -27,6 +28,7 @@ from django.db import models
 from django.db.models import Q
 
 from conflictdb import protection
+from conflictdb.csvio.safety import neutralise
 from conflictdb.models import ProtectedRead
 
 Door = ProtectedRead.Door
@@ -164,3 +166,25 @@ def _door_of(path: str) -> str:
     if "/desk/" in path:
         return Door.DESK
     return Door.ADMIN
+
+
+# --- reading the log -----------------------------------------------------------------------------
+
+CSV_HEADER = ["at", "user", "door", "kind", "model", "object_id", "path"]
+
+
+class _Line:
+    def write(self, value):
+        return value
+
+
+def csv_lines(queryset):
+    """The reads in `queryset` as CSV lines, oldest first (the admin's download and the
+    `protected_reads` command)."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    rows = queryset.order_by("at", "id").values_list("at", "user__username", "door", "kind", "content_type__app_label",
+                                                     "content_type__model", "object_id", "path")
+    yield writer.writerow(CSV_HEADER)
+    for at, user, door, kind, app_label, model, object_id, page in rows.iterator(chunk_size=2000):
+        yield writer.writerow([at.isoformat(), neutralise(user or ""), door, kind, f"{app_label}.{model}", object_id,
+                               neutralise(page)])

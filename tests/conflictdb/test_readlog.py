@@ -191,3 +191,23 @@ def test_the_desk(world, editor):
     assert reads(user=editor) == {("document", post.pk, "desk", "source"),
                                   ("source", world["informant"].pk, "desk", "source")}
     assert set(ProtectedRead.objects.values_list("path", flat=True)) == {f"/admin/events/claim/desk/{post.pk}/"}
+
+
+def test_the_protected_reads_command(world, editor, researcher, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    logged_in(editor).get(admin_url(world["informant"]))
+    logged_in(editor).get(f"/api/v1/sources/{world['informant'].pk}/")
+    out = tmp_path / "reads.csv"
+    call_command("protected_reads", "--record", f"sources.source:{world['informant'].pk}", "--user", "edna_editor",
+                 "--since", "2000-01-01", "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["user"], r["door"], r["path"]) for r in rows] == [
+        ("edna_editor", "admin", admin_url(world["informant"])),
+        ("edna_editor", "api", f"/api/v1/sources/{world['informant'].pk}/")]
+    call_command("protected_reads", "--until", "2000-01-01", "-o", str(out))
+    assert out.read_text(encoding="utf-8").splitlines() == [",".join(readlog.CSV_HEADER)]
+    for bad, message in ((["--since", "yesterday"], "not a day"), (["--record", "nope.model:1"], "no model"),
+                         (["--record", "sources.source:x"], "not a record id")):
+        with pytest.raises(CommandError, match=message):
+            call_command("protected_reads", *bad)
