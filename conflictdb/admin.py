@@ -249,8 +249,16 @@ class ProtectedAdminMixin:
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        # The list names each version by its record's __str__: built from the version, masked as
+        # the record's protection stands now (a source protected later was not protected then).
+        for record in historical_records:
+            record.history_object = protection.past_version(request.user, record)
+
     def get_historical_record_context_helper(self, request, historical_record):
         helper = super().get_historical_record_context_helper(request, historical_record)
+        # Judged by the record's protection now, never by the version's own flags.
         hidden = protection.hidden_fields(request.user, historical_record.instance)
         if hidden:
             helper.format_delta_change = _masking_delta(helper.format_delta_change, hidden)

@@ -97,7 +97,15 @@ def source_name(user, name: str, protected: bool, public_label: str) -> str:
 
 
 def source_label(user, source) -> str:
-    return source_name(user, source.name, source.protected, source.public_label)
+    protected = source.protected
+    if not protected and is_past_version(source) and not sees_protected_sources(user):
+        protected = _live_flags(source).get("protected", False)  # protected since that version
+    return source_name(user, source.name, protected, source.public_label)
+
+
+def is_past_version(obj) -> bool:
+    """Built from a history row (simple-history marks `row.instance` so)."""
+    return getattr(obj, "_history", None) is not None
 
 
 def personal_value(user, value):
@@ -260,25 +268,50 @@ def visible(user, queryset):
     return queryset if hidden is None else queryset.exclude(hidden)
 
 
-def _live_flags(obj):
-    """The record's current protection flags (a historical version may predate them): for each
-    flag a mask of its model reads (`protected`, `publisher__protected`), the stored value."""
-    model = type(obj)
+def _flag_paths(model) -> list[str]:
+    """The protection flags the masks of `model` read (`protected`, `publisher__protected`)."""
+    return list(dict.fromkeys(mask.paths[0] for mask in masks_of(model).values() if not mask.personal))
+
+
+def _flags_of(model, carried: list[dict]) -> dict[str, bool]:
+    """Which flags are up for any of `carried` (dicts of attnames → values, as a version or the
+    stored row holds them): a record's own flag as written there, a related record's flag as that
+    record stores it now."""
     flags = {}
-    for mask in masks_of(model).values():
-        if mask.personal or mask.paths[0] in flags:
-            continue
-        path = mask.paths[0]
-        if "__" not in path:  # the record's own flag: as loaded, or as stored
-            stored = obj.pk is not None and model._base_manager.filter(pk=obj.pk, **{path: True}).exists()
-            flags[path] = bool(getattr(obj, path)) or stored
+    for path in _flag_paths(model):
+        if "__" not in path:
+            flags[path] = any(bool(values.get(path)) for values in carried)
             continue
         relation, flag = path.split("__", 1)
         field = model._meta.get_field(relation)
-        related_pk = getattr(obj, field.attname)
-        flags[path] = related_pk is not None and field.related_model._base_manager.filter(
-            pk=related_pk, **{flag: True}).exists()
+        related = {values.get(field.attname) for values in carried} - {None}
+        flags[path] = bool(related) and field.related_model._base_manager.filter(pk__in=related, **{flag: True}).exists()
     return flags
+
+
+def _carried(obj) -> dict:
+    """The values in `obj` its protection flags depend on (`protected`, `publisher_id`)."""
+    model = type(obj)
+    attnames = {model._meta.get_field(path.split("__")[0]).attname for path in _flag_paths(model)}
+    return {name: getattr(obj, name) for name in attnames}
+
+
+def _live_flags(obj):
+    """The protection of `obj` judged now — the rule for every past version (history list, a
+    version's page, a restore's preview): a flag is up when it is up on the record as stored now,
+    or on `obj` itself (a version's own flag as written then, the source it named then as that
+    source is now). So a source protected after it was written hides its name in every earlier
+    version, and a document hides its URL in every version once its publisher is protected."""
+    model = type(obj)
+    paths = _flag_paths(model)
+    if not paths:
+        return {}
+    carried = [_carried(obj)]
+    if obj.pk is not None:
+        stored = model._base_manager.filter(pk=obj.pk).values(*carried[0]).first()
+        if stored is not None:
+            carried.append(stored)
+    return _flags_of(model, carried)
 
 
 def _read(obj, path):
@@ -345,3 +378,46 @@ def refuse_placeholder(value):
     if value == PLACEHOLDER:
         raise ValidationError(f"“{PLACEHOLDER}” is what users without permission see instead of protected data; "
                               "it cannot be saved as a value.")
+
+
+# --- history: past versions judged by the record's current protection --------------------------
+
+
+def past_version(user, row):
+    """A history row's version of its record as this user may see it: the record built from the
+    row, its hidden fields masked as the record's protection stands now (`_live_flags`), never as
+    the row's own flags had it. For display only (unmask() before any save)."""
+    version = row.instance
+    mask_instance(user, version)
+    return version
+
+
+def kept_by_restore(current, version) -> set[str]:
+    """The fields a restore of `version` leaves as they are in `current`: those carrying a
+    protection `current` has and `version` lacked (its own flag and public label, or the source
+    it belongs to). A restore never lifts protection — that is an edit, made on purpose."""
+    model = type(current)
+    now = _flags_of(model, [_carried(current)])
+    then = _flags_of(model, [_carried(version)])
+    kept = set()
+    for mask in masks_of(model).values():
+        flag = None if mask.personal else mask.paths[0]
+        if flag is None or not now[flag] or then[flag]:
+            continue
+        if "__" in flag:
+            kept.add(flag.split("__", 1)[0])
+        else:
+            kept.update(path for path in mask.paths if "__" not in path)
+    return kept
+
+
+def refuse_hidden_restore(user, record, fields) -> None:
+    """A restore may not write values its user may not see (the same rule as any write): they
+    could not check what they bring back."""
+    from django.core.exceptions import ValidationError
+
+    hidden = sorted(set(fields) & hidden_fields(user, record))
+    if hidden:
+        names = ", ".join(str(record._meta.get_field(name).verbose_name) for name in hidden)
+        raise ValidationError({"history_id": f"This version differs in protected data you may not see ({names}); "
+                                             "only someone who may see it can restore it."})
