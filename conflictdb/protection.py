@@ -97,10 +97,11 @@ def source_name(user, name: str, protected: bool, public_label: str) -> str:
 
 
 def source_label(user, source) -> str:
-    protected = source.protected
-    if not protected and is_past_version(source) and not sees_protected_sources(user):
-        protected = _live_flags(source).get("protected", False)  # protected since that version
-    return source_name(user, source.name, protected, source.public_label)
+    protected, label = source.protected, source.public_label
+    if is_past_version(source) and not sees_protected_sources(user):
+        flags = _live_flags(source)  # judged by the source now: protected since that version?
+        protected, label = flags.get("protected", protected), flags.get("public_label", label)
+    return source_name(user, source.name, protected, label)
 
 
 def is_past_version(obj) -> bool:
@@ -290,9 +291,11 @@ def _flags_of(model, carried: list[dict]) -> dict[str, bool]:
 
 
 def _carried(obj) -> dict:
-    """The values in `obj` its protection flags depend on (`protected`, `publisher_id`)."""
+    """The values in `obj` its masks depend on: its own (`protected`, `public_label`) and the
+    related records' keys (`publisher_id`)."""
     model = type(obj)
-    attnames = {model._meta.get_field(path.split("__")[0]).attname for path in _flag_paths(model)}
+    paths = {path for mask in masks_of(model).values() for path in mask.paths}
+    attnames = {model._meta.get_field(path.split("__")[0]).attname for path in paths}
     return {name: getattr(obj, name) for name in attnames}
 
 
@@ -301,17 +304,23 @@ def _live_flags(obj):
     version's page, a restore's preview): a flag is up when it is up on the record as stored now,
     or on `obj` itself (a version's own flag as written then, the source it named then as that
     source is now). So a source protected after it was written hides its name in every earlier
-    version, and a document hides its URL in every version once its publisher is protected."""
+    version, and a document hides its URL in every version once its publisher is protected.
+    The other values the masks read (a public label) come from `obj`, or from the record now
+    where `obj` has none (a version from before the source had a label shows today's)."""
     model = type(obj)
-    paths = _flag_paths(model)
-    if not paths:
-        return {}
     carried = [_carried(obj)]
+    if not carried[0]:
+        return {}
     if obj.pk is not None:
         stored = model._base_manager.filter(pk=obj.pk).values(*carried[0]).first()
         if stored is not None:
             carried.append(stored)
-    return _flags_of(model, carried)
+    flags = _flags_of(model, carried)
+    for mask in masks_of(model).values():
+        for path in mask.paths[1:]:
+            if "__" not in path:
+                flags[path] = next((values[path] for values in carried if values.get(path)), getattr(obj, path))
+    return flags
 
 
 def _read(obj, path):
