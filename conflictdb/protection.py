@@ -420,12 +420,12 @@ def kept_by_restore(current, version) -> set[str]:
     return kept
 
 
-def refuse_hidden_restore(user, record, fields) -> None:
-    """A restore may not write values its user may not see (the same rule as any write): they
-    could not check what they bring back."""
+def refuse_hidden_restore(user, record, version, fields) -> None:
+    """A restore may not write values its user may not see, now or in that version (the rule of
+    any write): they could not check what they bring back."""
     from django.core.exceptions import ValidationError
 
-    hidden = sorted(set(fields) & hidden_fields(user, record))
+    hidden = sorted(set(fields) & (hidden_fields(user, record) | hidden_fields(user, version)))
     if hidden:
         names = ", ".join(str(record._meta.get_field(name).verbose_name) for name in hidden)
         raise ValidationError({"history_id": f"This version differs in protected data you may not see ({names}); "

@@ -117,7 +117,7 @@ def restore(record, history_id_or_date, *, user, reason, expected_version=None):
         current = model._base_manager.get(pk=record.pk)
         concurrency.claim(current, expected)
         differences = _differences(current, row)
-        protection.refuse_hidden_restore(user, current, [difference.field for difference in differences])
+        protection.refuse_hidden_restore(user, current, row.instance, [difference.field for difference in differences])
         if not differences:
             raise ValidationError({"history_id": f"Version {row.version} of {_name(record)} has the same content "
                                                  f"as the current version {current.version}: nothing to restore."})

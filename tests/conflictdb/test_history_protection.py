@@ -36,6 +36,7 @@ SECRETS = {
     "document author": "Vantablem",
     "name protected again": "Pellinore",
     "description written while unprotected": "Stowick",
+    "url under a protected publisher": "dravenmoor",
     "casualty name": "Karravan",
     "earlier casualty name": "Ysoldine",
 }
@@ -83,17 +84,23 @@ def world(editor):
         post.save()
         channel.protected, channel.public_label = True, "Anonymous channel"
         channel.save()
+        # A document moved off a protected publisher: its earlier URL named that publisher.
+        relayed = Document.objects.create(publisher=channel, title="Relayed post", url="https://t.me/dravenmoor/1",
+                                          text="Two civilians were killed.")
+        relayed.publisher, relayed.url = world["source"], "https://example.org/relayed"
+        relayed.save()
         # Personal data before and after a change.
         victim = Casualty.objects.create(claim=world["claim"], name="Ysoldine Karravan", age=41, sex="female",
                                          category="civilian", outcome="killed")
         victim.name, victim.age, victim.sex = "Ysoldine Karravan-Tell", 42, "unknown"
         victim.save()
-    world.update(contact=contact, alias=alias, witness=witness, channel=channel, post=post, victim=victim)
+    world.update(contact=contact, alias=alias, witness=witness, channel=channel, post=post, relayed=relayed,
+                 victim=victim)
     return world
 
 
 def records(world):
-    return [world[name] for name in ("contact", "witness", "channel", "post", "victim")]
+    return [world[name] for name in ("contact", "witness", "channel", "post", "relayed", "victim")]
 
 
 def logged_in(user):
@@ -280,7 +287,7 @@ def test_a_restore_never_lifts_protection(world, editor):
     _row, differences = preview(contact, versions(contact)[0])
     assert {d.field for d in differences} == {"name"}
     with acting(user=editor, channel=Channel.ADMIN):
-        moved = Document.objects.create(publisher=world["source"], title="Relayed post", text="Two killed.",
+        moved = Document.objects.create(publisher=world["source"], title="Forwarded post", text="Two killed.",
                                         author="Osric Vantablem")
         moved.publisher = world["channel"]
         moved.save()
