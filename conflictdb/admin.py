@@ -251,7 +251,7 @@ class ProtectedAdminMixin:
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         records = list(historical_records)  # newest first: each change is newer against older
-        for newer, older in zip(records, records[1:]):
+        for newer, older in zip(records, records[1:], strict=False):
             newer.older_version = older
         super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
         # The list names each version by its record's __str__: built from the version, masked as

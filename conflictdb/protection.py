@@ -307,6 +307,9 @@ def _live_flags(obj):
     version, and a document hides its URL in every version once its publisher is protected.
     The other values the masks read (a public label) come from `obj`, or from the record now
     where `obj` has none (a version from before the source had a label shows today's)."""
+    cached = obj.__dict__.get("_protection_live_flags")
+    if cached is not None:
+        return cached
     model = type(obj)
     carried = [_carried(obj)]
     if not carried[0]:
@@ -320,6 +323,8 @@ def _live_flags(obj):
         for path in mask.paths[1:]:
             if "__" not in path:
                 flags[path] = next((values[path] for values in carried if values.get(path)), getattr(obj, path))
+    if is_past_version(obj):  # a version is never edited: judged once per page
+        obj.__dict__["_protection_live_flags"] = flags
     return flags
 
 

@@ -9,7 +9,7 @@ and an editor, who may, still sees and restores the real values. Rules: conflict
 import json
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
