@@ -105,8 +105,10 @@ def source_label(user, source) -> str:
 
 
 def is_past_version(obj) -> bool:
-    """Built from a history row (simple-history marks `row.instance` so)."""
-    return getattr(obj, "_history", None) is not None
+    """Built from a history row: simple-history marks `row.instance` so; `row.history_object`
+    (shown by the row's own __str__) is unmarked, but like it has a key without having been
+    loaded or saved."""
+    return getattr(obj, "_history", None) is not None or (obj.pk is not None and obj._state.adding)
 
 
 def personal_value(user, value):

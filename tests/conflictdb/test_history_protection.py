@@ -231,6 +231,7 @@ def test_past_versions_are_judged_by_the_record_now_not_by_their_own_flags(world
     assert protection.past_version(researcher, first).name == LABEL
     with acting(user=researcher, channel=Channel.ADMIN):
         assert str(first.instance) == LABEL
+        assert str(first.history_object) == LABEL and str(first).startswith(LABEL + " as of ")
     assert protection.hidden_fields(researcher, post.history.earliest("history_id").instance) == {
         "url", "archive_url", "author"}
     witness = world["witness"].history.order_by("history_id")[1]  # unprotected then
