@@ -255,6 +255,16 @@ class ProtectedAdminMixin:
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        records = list(historical_records)  # newest first: each change is newer against older
+        for newer, older in zip(records, records[1:], strict=False):
+            newer.older_version = older
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        # The list names each version by its record's __str__: built from the version, masked as
+        # the record's protection stands now (a source protected later was not protected then).
+        for record in historical_records:
+            record.history_object = protection.past_version(request.user, record)
+
     # --- the read log (rules: conflictdb.readlog): every page that shows a record -------------
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -273,7 +283,12 @@ class ProtectedAdminMixin:
 
     def get_historical_record_context_helper(self, request, historical_record):
         helper = super().get_historical_record_context_helper(request, historical_record)
+        # Judged by the record's protection now, never by the versions' own flags; hidden if hidden
+        # on either side of the change (a document moved off a protected publisher).
         hidden = protection.hidden_fields(request.user, historical_record.instance)
+        older = getattr(historical_record, "older_version", None)
+        if older is not None:
+            hidden |= protection.hidden_fields(request.user, older.instance)
         if hidden:
             helper.format_delta_change = _masking_delta(helper.format_delta_change, hidden)
         return helper
@@ -461,7 +476,8 @@ class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin
                 info = self.model._meta.app_label, self.model._meta.model_name
                 return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk],
                                         current_app=self.admin_site.name))
-        hidden = protection.hidden_fields(request.user, obj)
+        # Hidden if hidden now or in the version (a document once under a protected publisher).
+        hidden = protection.hidden_fields(request.user, obj) | protection.hidden_fields(request.user, row.instance)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Restore version {row.version} of {obj}",

@@ -97,7 +97,18 @@ def source_name(user, name: str, protected: bool, public_label: str) -> str:
 
 
 def source_label(user, source) -> str:
-    return source_name(user, source.name, source.protected, source.public_label)
+    protected, label = source.protected, source.public_label
+    if is_past_version(source) and not sees_protected_sources(user):
+        flags = _live_flags(source)  # judged by the source now: protected since that version?
+        protected, label = flags.get("protected", protected), flags.get("public_label", label)
+    return source_name(user, source.name, protected, label)
+
+
+def is_past_version(obj) -> bool:
+    """Built from a history row: simple-history marks `row.instance` so; `row.history_object`
+    (shown by the row's own __str__) is unmarked, but like it has a key without having been
+    loaded or saved."""
+    return getattr(obj, "_history", None) is not None or (obj.pk is not None and obj._state.adding)
 
 
 def personal_value(user, value):
@@ -260,24 +271,62 @@ def visible(user, queryset):
     return queryset if hidden is None else queryset.exclude(hidden)
 
 
-def _live_flags(obj):
-    """The record's current protection flags (a historical version may predate them): for each
-    flag a mask of its model reads (`protected`, `publisher__protected`), the stored value."""
-    model = type(obj)
+def _flag_paths(model) -> list[str]:
+    """The protection flags the masks of `model` read (`protected`, `publisher__protected`)."""
+    return list(dict.fromkeys(mask.paths[0] for mask in masks_of(model).values() if not mask.personal))
+
+
+def _flags_of(model, carried: list[dict]) -> dict[str, bool]:
+    """Which flags are up for any of `carried` (dicts of attnames → values, as a version or the
+    stored row holds them): a record's own flag as written there, a related record's flag as that
+    record stores it now."""
     flags = {}
-    for mask in masks_of(model).values():
-        if mask.personal or mask.paths[0] in flags:
-            continue
-        path = mask.paths[0]
-        if "__" not in path:  # the record's own flag: as loaded, or as stored
-            stored = obj.pk is not None and model._base_manager.filter(pk=obj.pk, **{path: True}).exists()
-            flags[path] = bool(getattr(obj, path)) or stored
+    for path in _flag_paths(model):
+        if "__" not in path:
+            flags[path] = any(bool(values.get(path)) for values in carried)
             continue
         relation, flag = path.split("__", 1)
         field = model._meta.get_field(relation)
-        related_pk = getattr(obj, field.attname)
-        flags[path] = related_pk is not None and field.related_model._base_manager.filter(
-            pk=related_pk, **{flag: True}).exists()
+        related = {values.get(field.attname) for values in carried} - {None}
+        flags[path] = bool(related) and field.related_model._base_manager.filter(pk__in=related, **{flag: True}).exists()
+    return flags
+
+
+def _carried(obj) -> dict:
+    """The values in `obj` its masks depend on: its own (`protected`, `public_label`) and the
+    related records' keys (`publisher_id`)."""
+    model = type(obj)
+    paths = {path for mask in masks_of(model).values() for path in mask.paths}
+    attnames = {model._meta.get_field(path.split("__")[0]).attname for path in paths}
+    return {name: getattr(obj, name) for name in attnames}
+
+
+def _live_flags(obj):
+    """The protection of `obj` judged now — the rule for every past version (history list, a
+    version's page, a restore's preview): a flag is up when it is up on the record as stored now,
+    or on `obj` itself (a version's own flag as written then, the source it named then as that
+    source is now). So a source protected after it was written hides its name in every earlier
+    version, and a document hides its URL in every version once its publisher is protected.
+    The other values the masks read (a public label) come from `obj`, or from the record now
+    where `obj` has none (a version from before the source had a label shows today's)."""
+    cached = obj.__dict__.get("_protection_live_flags")
+    if cached is not None:
+        return cached
+    model = type(obj)
+    carried = [_carried(obj)]
+    if not carried[0]:
+        return {}
+    if obj.pk is not None:
+        stored = model._base_manager.filter(pk=obj.pk).values(*carried[0]).first()
+        if stored is not None:
+            carried.append(stored)
+    flags = _flags_of(model, carried)
+    for mask in masks_of(model).values():
+        for path in mask.paths[1:]:
+            if "__" not in path:
+                flags[path] = next((values[path] for values in carried if values.get(path)), getattr(obj, path))
+    if is_past_version(obj):  # a version is never edited: judged once per page
+        obj.__dict__["_protection_live_flags"] = flags
     return flags
 
 
@@ -345,3 +394,46 @@ def refuse_placeholder(value):
     if value == PLACEHOLDER:
         raise ValidationError(f"“{PLACEHOLDER}” is what users without permission see instead of protected data; "
                               "it cannot be saved as a value.")
+
+
+# --- history: past versions judged by the record's current protection --------------------------
+
+
+def past_version(user, row):
+    """A history row's version of its record as this user may see it: the record built from the
+    row, its hidden fields masked as the record's protection stands now (`_live_flags`), never as
+    the row's own flags had it. For display only (unmask() before any save)."""
+    version = row.instance
+    mask_instance(user, version)
+    return version
+
+
+def kept_by_restore(current, version) -> set[str]:
+    """The fields a restore of `version` leaves as they are in `current`: those carrying a
+    protection `current` has and `version` lacked (its own flag and public label, or the source
+    it belongs to). A restore never lifts protection — that is an edit, made on purpose."""
+    model = type(current)
+    now = _flags_of(model, [_carried(current)])
+    then = _flags_of(model, [_carried(version)])
+    kept = set()
+    for mask in masks_of(model).values():
+        flag = None if mask.personal else mask.paths[0]
+        if flag is None or not now[flag] or then[flag]:
+            continue
+        if "__" in flag:
+            kept.add(flag.split("__", 1)[0])
+        else:
+            kept.update(path for path in mask.paths if "__" not in path)
+    return kept
+
+
+def refuse_hidden_restore(user, record, version, fields) -> None:
+    """A restore may not write values its user may not see, now or in that version (the rule of
+    any write): they could not check what they bring back."""
+    from django.core.exceptions import ValidationError
+
+    hidden = sorted(set(fields) & (hidden_fields(user, record) | hidden_fields(user, version)))
+    if hidden:
+        names = ", ".join(str(record._meta.get_field(name).verbose_name) for name in hidden)
+        raise ValidationError({"history_id": f"This version differs in protected data you may not see ({names}); "
+                                             "only someone who may see it can restore it."})

@@ -8,7 +8,11 @@ the constraints — and it leaves alone what moves only through its own workflow
 
 - the verification status (conflictdb.verification: transitions with reasons and four eyes);
 - the grade, a source's reliability or a claim's credibility (conflictdb.grading.regrade);
-- provenance (who created it, the door it came through, import batch and row).
+- provenance (who created it, the door it came through, import batch and row);
+- protection it has now and the version lacked (a source's protected flag and public label, the
+  protected publisher of a document): a restore never lifts protection
+  (conflictdb.protection.kept_by_restore), and a user who may not see protected values may not
+  restore them either (conflictdb.protection.refuse_hidden_restore).
 
 Related records (a claim's quotes and figures, a document's excerpts) have their own history
 and are restored one by one. The version the person looked at is checked like any edit
@@ -27,7 +31,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.utils import timezone
 
-from conflictdb import concurrency, grading, provenance
+from conflictdb import concurrency, grading, protection, provenance
 from conflictdb.models import TrackedModel
 from conflictdb.roles import permission
 
@@ -80,10 +84,11 @@ def version_of(record, history_id_or_date):
 
 
 def _differences(current, row) -> list[Difference]:
+    kept = protection.kept_by_restore(current, row.instance)
     return [
         Difference(f.name, str(f.verbose_name), getattr(current, f.attname), getattr(row, f.attname))
         for f in restorable_fields(type(current))
-        if getattr(current, f.attname) != getattr(row, f.attname)
+        if f.name not in kept and getattr(current, f.attname) != getattr(row, f.attname)
     ]
 
 
@@ -112,6 +117,7 @@ def restore(record, history_id_or_date, *, user, reason, expected_version=None):
         current = model._base_manager.get(pk=record.pk)
         concurrency.claim(current, expected)
         differences = _differences(current, row)
+        protection.refuse_hidden_restore(user, current, row.instance, [difference.field for difference in differences])
         if not differences:
             raise ValidationError({"history_id": f"Version {row.version} of {_name(record)} has the same content "
                                                  f"as the current version {current.version}: nothing to restore."})
