@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 from axes.models import AccessAttempt
+from axes.exceptions import AxesBackendRequestParameterRequired
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,11 @@ def test_failed_logins_are_recorded_without_the_password(client, editor):
     attempt = AccessAttempt.objects.get()
     assert attempt.username == editor.username and attempt.ip_address == ATTACKER
     assert "hunter2-wrong" not in attempt.post_data
+
+
+def test_a_test_logs_in_with_the_password_by_passing_a_request(client, editor):
+    """How tests use the test client's login() under axes (tests/conftest.py)."""
+    with pytest.raises(AxesBackendRequestParameterRequired):
+        client.login(username=editor.username, password="pw")
+    assert client.login(request=HttpRequest(), username=editor.username, password="pw")
+    assert client.get("/admin/").status_code == 200
