@@ -92,14 +92,17 @@ def parse_args(argv=None):
 
 def researcher_token():
     from django.contrib.auth.models import Group, User
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from conflictdb.roles import RESEARCHERS
 
     user, _ = User.objects.get_or_create(username="bench_researcher")
     user.groups.add(Group.objects.get(name=RESEARCHERS))
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    # Only digests are kept, so each run makes a new token; the last run's goes (knox looks at all
+    # of a user's tokens on every request).
+    AuthToken.objects.filter(user=user).delete()
+    _, token = AuthToken.objects.create(user=user)
+    return token
 
 
 # --- the server ----------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ class ConflictDBConfig(AppConfig):
     verbose_name = "ConflictDB"
 
     def ready(self):
+        from conflictdb import token_admin
         from conflictdb.roles import ensure_groups_after_migrate
+
+        token_admin.register()  # after the admin's autodiscover, in place of knox's own
 
         # Runs after every app's migrate so the permissions of sources and events exist.
         post_migrate.connect(ensure_groups_after_migrate, dispatch_uid="conflictdb_ensure_groups")

@@ -5,6 +5,7 @@ Everything that differs between a laptop and production comes from the environme
 required unless CONFLICTDB_DEV=1 says this is a development machine.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,7 +41,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, hashed at rest, with an expiry (see "Authentication" below)
+    "axes",  # brute-force limits on every login (see "Authentication" below)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -138,8 +140,9 @@ ADMIN_ESTIMATED_COUNT_THRESHOLD = env_int("ADMIN_ESTIMATED_COUNT_THRESHOLD", 100
 API_ANONYMOUS_READ = env_bool("API_ANONYMOUS_READ", False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first so that an unauthenticated script gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        # Token first so that an unauthenticated script gets 401 with WWW-Authenticate. Knox keeps
+        # only a hash of each token (conflictdb.api.tokens).
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["conflictdb.api.permissions.RolePermission"],
@@ -169,6 +172,40 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": "format",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Authentication: brute-force limits and API tokens (issue 16; docs/api.md "Authentication").
+# django-axes counts failed logins on every door that calls authenticate() with the request (the
+# admin login and POST /api/token/) and locks out an address and a username independently: too many
+# failures from one address lock it for every username, too many for one username lock it from
+# every address. A success before the limit clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # turns an admin lockout into the lockout page
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "conflictdb.logins.lockout_response"  # the lockout page, 429
+# Behind a reverse proxy every request comes from the proxy's address: say how many proxies sit in
+# front (each appends to X-Forwarded-For) so the client's own address is counted.
+LOGIN_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "conflictdb.logins.client_address"
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0) or LOGIN_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be positive, "
+                               "LOGIN_PROXY_COUNT zero or more.")
+# API tokens (django-rest-knox): the database keeps a SHA-512 digest and the first characters
+# (to find the row), never the token; every token expires API_TOKEN_TTL_HOURS after creation.
+API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 720))
+if API_TOKEN_TTL <= timedelta(0):
+    raise ImproperlyConfigured("API_TOKEN_TTL_HOURS must be positive: every token expires.")
+REST_KNOX = {
+    "TOKEN_TTL": API_TOKEN_TTL,
+    "AUTH_HEADER_PREFIX": "Token",  # scripts keep sending `Authorization: Token <key>`
+    "AUTO_REFRESH": False,  # a stolen token must not live forever by being used
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "ConflictDB API",
     "DESCRIPTION": (

@@ -1,4 +1,10 @@
-"""Shared fixtures: the named personas every test speaks of, and a provenance context."""
+"""Shared fixtures: the named personas every test speaks of, and a provenance context.
+
+Logging a persona in: `client.force_login(persona)` (no password check). A test about the password
+check itself logs in through the login page, or calls `client.login(request=HttpRequest(), …)`:
+the brute-force limits (django-axes) need the request every real login has, and refuse a bare
+`client.login(username=…, password=…)` (see tests/conflictdb/test_login_limits.py).
+"""
 
 import pytest
 from django.contrib.auth.models import Group

@@ -4,7 +4,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from tests.paths import ROOT
 
 DOC = ROOT / "docs" / "api.md"
@@ -13,7 +13,7 @@ DOC = ROOT / "docs" / "api.md"
 @pytest.mark.django_db(transaction=True)
 def test_python_examples_run_against_the_seed_data(live_server, researcher, capsys):
     call_command("load_seeds", verbosity=0)
-    token = Token.objects.create(user=researcher).key
+    _, token = AuthToken.objects.create(user=researcher)
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
     assert len(blocks) == 3
     namespace = {"BASE_URL": live_server.url, "TOKEN": token}

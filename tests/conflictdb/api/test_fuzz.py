@@ -7,7 +7,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from schemathesis.checks import not_a_server_error
 
 from tests.factories import fill, make_world
@@ -30,7 +30,8 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def editor_token(editor):
-    return Token.objects.create(user=editor).key
+    _, token = AuthToken.objects.create(user=editor)
+    return token
 
 
 @pytest.fixture
