@@ -2,9 +2,11 @@
 apps' routes (their api/urls.py) are mounted beside these by the project urls (conflictdb.urls)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from conflictdb.api.docs import RedocView, SwaggerView
 from conflictdb.api.tokens import MyTokensView, ObtainTokenView, RevokeAllTokensView, RevokeThisTokenView
+
 
 urlpatterns = [
     path("token/", ObtainTokenView.as_view(), name="api-token"),
@@ -12,6 +14,6 @@ urlpatterns = [
     path("token/logoutall/", RevokeAllTokensView.as_view(), name="api-token-logoutall"),
     path("tokens/", MyTokensView.as_view(), name="api-tokens"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="api-redoc"),
 ]

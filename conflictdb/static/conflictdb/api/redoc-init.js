@@ -1,0 +1,27 @@
+// Starts Redoc on /api/redoc/ (templates/api/redoc.html; why each step: conflictdb/api/docs.py).
+(function () {
+  "use strict";
+  // Redoc's sidebar shows Redocly's logo from their CDN. The docs are served offline and the page's
+  // policy allows no image from elsewhere: the logo gets an empty image, which Redoc then hides.
+  // React sets it as an attribute, then again as a property: both are watched.
+  var REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg";
+  var EMPTY_IMAGE = "data:,";
+  var setAttribute = Element.prototype.setAttribute;
+  Element.prototype.setAttribute = function (name, value) {
+    if (name === "src" && value === REDOCLY_LOGO && this instanceof HTMLImageElement) { value = EMPTY_IMAGE; }
+    return setAttribute.call(this, name, value);
+  };
+  var src = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
+  Object.defineProperty(HTMLImageElement.prototype, "src", {
+    configurable: true, enumerable: src.enumerable, get: src.get,
+    set: function (value) { src.set.call(this, value === REDOCLY_LOGO ? EMPTY_IMAGE : value); }
+  });
+
+  var container = document.getElementById("redoc-container");
+  var settings = JSON.parse(document.getElementById("redoc-settings").textContent);
+  if (typeof settings === "string") { settings = JSON.parse(settings); }
+  // The nonce on this script's own element is the one the policy allows for styles: Redoc's
+  // styled-components put it on the <style> elements they insert.
+  settings.nonce = document.currentScript.nonce;
+  Redoc.init(container.dataset.schemaUrl, settings, container);
+})();
