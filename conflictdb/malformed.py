@@ -77,12 +77,14 @@ def _describe(error) -> str:
 
 
 @contextlib.contextmanager
-def answering_malformed():
-    """Run what the request's values reach as one step: an error they cause comes out as
-    `Malformed`. Inside a transaction (tests, ATOMIC_REQUESTS) the step is a savepoint, so a
-    database error rolls back to it and the transaction stays usable."""
+def answering_malformed(savepoint=True):
+    """Run what the request's values reach: an error they cause comes out as `Malformed`.
+    Inside a transaction (tests, ATOMIC_REQUESTS) a query of the request's values runs in a
+    savepoint, so a database error rolls back to it and the transaction stays usable; the
+    whole-view guard does without (its pages keep their query counts)."""
+    atomic = transaction.atomic() if savepoint and connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        with atomic:
             yield
     except MALFORMED as error:
         raise Malformed(_describe(error)) from error
@@ -142,7 +144,7 @@ def guarded(model_admin, view):
         if bad:  # as the change form answers an id that names nothing
             return model_admin._get_obj_does_not_exist_redirect(request, opts, str(bad[0]))
         try:
-            with answering_malformed():
+            with answering_malformed(savepoint=False):
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and not response.is_rendered:
                     response.render()

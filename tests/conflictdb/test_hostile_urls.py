@@ -426,3 +426,79 @@ def test_no_url_answers_a_server_error(world, editor, verifier, researcher, data
     report = "\n".join(str(failure) for failure in crawler.failures)
     assert not crawler.failures, (f"{len(crawler.failures)} of {crawler.requests} requests answered >= 500:\n"
                                   f"{report}")
+
+
+# --- what each kind of malformed request gets -----------------------------------------------------
+
+
+def _messages(response):
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+@pytest.mark.django_db
+def test_an_export_answers_an_unknown_lookup_as_the_changelist_does(client, data_manager, world):
+    client.force_login(data_manager)
+    for query in ({"claimant": "1"}, {"foo__bar": "1"}, {"date_start__year": HUGE}):
+        response = client.get("/admin/events/event/export/", query)
+        assert response.status_code == 302, query
+        assert response["Location"] == "/admin/events/event/?e=1"
+        assert "cannot use" in _messages(response)[0]
+    assert client.get("/admin/events/event/", {"claimant": "1"})["Location"] == "/admin/events/event/?e=1"
+    # A regular expression is refused as Django refuses a lookup the admin does not allow.
+    assert client.get("/admin/events/event/export/", {"id__regex": "("}).status_code == 400
+    again = client.get("/admin/events/event/export/", {"claimant": "1", "e": "1"})
+    assert again.status_code == 400 and b"cannot use" in again.content  # no redirect loop
+
+
+@pytest.mark.django_db
+def test_a_value_that_fails_only_in_the_database_is_refused_not_a_server_error(client, verifier, world):
+    client.force_login(verifier)
+    response = client.get("/admin/conflictdb/gradechange/", {"content_type__exact": HUGE})
+    assert response.status_code == 302 and response["Location"] == "/admin/conflictdb/gradechange/?e=1"
+
+
+@pytest.mark.django_db
+def test_an_action_on_a_selection_that_names_nothing_changes_nothing(client, verifier, world):
+    client.force_login(verifier)
+    claim = world["claim"]
+    response = client.post("/admin/events/claim/", {"action": "mark_disputed", ACTION_CHECKBOX_NAME: ["abc", HUGE],
+                                                    "apply": "1", "reason": "crawl"})
+    assert response.status_code == 302
+    assert "do not exist" in _messages(response)[0]
+    claim.refresh_from_db()
+    assert claim.verification_status == "unverified"
+
+
+@pytest.mark.django_db
+def test_an_id_that_cannot_be_an_id_is_a_record_that_does_not_exist(client, researcher, world):
+    client.force_login(researcher)
+    for url in ("/admin/sources/source/abc/history/", f"/admin/sources/source/{HUGE}/change/",
+                f"/admin/events/claim/{world['claim'].pk}/history/abc/",
+                f"/admin/events/claim/{world['claim'].pk}/history/{HUGE}/restore/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"] == "/admin/", url
+        assert "doesn’t exist" in _messages(response)[0]
+
+
+@pytest.mark.django_db
+def test_the_desk_and_the_resolve_page_answer_bad_values_with_a_message(client, editor, world):
+    client.force_login(editor)
+    document = world["document"]
+    response = client.post(f"/admin/events/claim/desk/{document.pk}/claims/",
+                           {"claimant": {"id": "abc"}, "date_start": "2026-13-45"}, content_type="application/json")
+    assert response.status_code == 400
+    errors = json.dumps(response.json()["errors"], ensure_ascii=False)
+    assert "is not the id of a" in errors and "is not a date" in errors
+    response = client.post("/admin/events/location/resolve/", {"learn": "abc", "name": "Hoor"})
+    assert response.status_code == 302 and response["Location"] == "/admin/events/location/resolve/?name=Hoor"
+    assert "Nothing was learnt" in _messages(response)[0]
+
+
+@pytest.mark.django_db
+def test_every_api_route_takes_its_format_suffix(client, researcher, world):
+    client.force_login(researcher)
+    claim = world["claim"].pk
+    for action in ("history", "transitions", "grades", "corroboration"):
+        response = client.get(f"/api/v1/claims/{claim}/{action}.json")
+        assert response.status_code == 200, (action, response.content[:300])
+        assert response["Content-Type"].startswith("application/json")
