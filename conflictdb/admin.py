@@ -21,12 +21,12 @@ from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from conflictdb import concurrency, grading, protection, readlog, verification
+from conflictdb import concurrency, grading, malformed, protection, readlog, verification
 from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
@@ -104,7 +104,31 @@ class GradeChangeInline(LogInline):
     verbose_name_plural = "grade changes"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class MalformedInputAdminMixin:
+    """Malformed input in any of this admin's URLs gets the changelist's answer, never a server
+    error (rules: conflictdb.malformed): every URL of the model admin, its subclasses' own pages
+    included, runs guarded; regular-expression lookups are refused; an action's selection that
+    names no record changes nothing."""
+
+    @property
+    def urls(self):
+        return [URLPattern(entry.pattern, malformed.guarded(self, entry.callback), entry.default_args, entry.name)
+                if isinstance(entry, URLPattern) else entry for entry in self.get_urls()]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return not malformed.refuses_lookup(lookup) and super().lookup_allowed(lookup, value, request)
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        across = forms.BooleanField(required=False).clean(request.POST.get("select_across"))
+        if not across and any(not malformed.valid_pk(self.model, value) for value in selected):
+            self.message_user(request, "The selection names records that do not exist: nothing was changed.",
+                              messages.ERROR)
+            return None
+        return super().response_action(request, queryset)
+
+
+class ReadOnlyAdmin(MalformedInputAdminMixin, admin.ModelAdmin):
     """For records only the domain layer writes (logs, derived figures): nobody adds, changes or
     deletes them here."""
 
@@ -314,7 +338,8 @@ def _masking_delta(format_delta_change, hidden):
     return masked
 
 
-class TrackedAdmin(CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin, SimpleHistoryAdmin):
+class TrackedAdmin(MalformedInputAdminMixin, CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin,
+                   SimpleHistoryAdmin):
     """Base admin for TrackedModel subclasses."""
 
     show_full_result_count = False
@@ -607,7 +632,7 @@ class RollbackForm(forms.Form):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(MalformedInputAdminMixin, admin.ModelAdmin):
     list_display = ("file_name", "layout", "status", "user", "started_at", "created_count", "updated_count",
                     "unchanged_count", "refused_count")
     list_select_related = ("user",)

@@ -1,10 +1,11 @@
 import datetime
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -134,6 +135,13 @@ class ResolveForm(forms.Form):
                                     required=False, help_text="Only places inside this admin area.")
 
 
+class LearnForm(forms.Form):
+    """"This name means that place": posted from the resolve page's candidates."""
+
+    learn = forms.ModelChoiceField(Location.objects.all())
+    name = forms.CharField(max_length=200)
+
+
 class ChangedHandsForm(forms.Form):
     date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
@@ -203,13 +211,18 @@ class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
         if not self.has_view_permission(request):
             return TemplateResponse(request, "admin/events/location/resolve.html", {}, status=403)
         if request.method == "POST" and "learn" in request.POST:
+            learning = LearnForm(request.POST)
             if not request.user.has_perm("events.add_locationalias"):
                 messages.error(request, "Only editors may add spellings.")
+            elif not learning.is_valid():
+                messages.error(request, "Nothing was learnt: " + " ".join(
+                    f"{name}: {' '.join(errors)}" for name, errors in learning.errors.items()))
             else:
-                location = get_object_or_404(Location, pk=request.POST["learn"])
-                alias, status = learn_alias(location, request.POST["name"], user=request.user)
+                location, name = learning.cleaned_data["learn"], learning.cleaned_data["name"]
+                alias, status = learn_alias(location, name, user=request.user)
                 messages.success(request, f"“{alias.name}” is now a spelling of {location} ({status}).")
-            return redirect(f"{reverse('admin:events_location_resolve')}?name={request.POST['name']}")
+            query = urlencode({"name": request.POST.get("name", "")})
+            return redirect(f"{reverse('admin:events_location_resolve')}?{query}")
         form = ResolveForm(request.GET or None)
         resolution = None
         if form.is_valid():

@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from conflictdb import concurrency, grading, readlog, verification
 from conflictdb.api.permissions import TransitionPermission
@@ -65,6 +66,15 @@ class TrackedViewSet(
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     ordering = ("id",)
+
+    # The router gives every route a format-suffix twin (…/history.json), extra actions
+    # included: the suffix chooses the renderer and is not passed on to the action.
+    def dispatch(self, request, *args, **kwargs):
+        self.suffix_format = kwargs.pop(api_settings.FORMAT_SUFFIX_KWARG, None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_format_suffix(self, **kwargs):
+        return self.suffix_format
 
     # DRF authenticates tokens inside the view, after the provenance middleware has run, so the
     # writes are attributed here, to the user DRF authenticated.

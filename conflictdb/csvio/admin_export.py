@@ -20,7 +20,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.urls import path
 from import_export.formats import base_formats
 
-from conflictdb import protection
+from conflictdb import malformed, protection
 from conflictdb.csvio import exporting
 from conflictdb.csvio.safety import safe_cell
 from conflictdb.registry import registry
@@ -96,7 +96,9 @@ class CsvExportAdminMixin:
         """The changelist as shown (filters, search, ordering), every page of it, streamed."""
         if not (self.has_view_permission(request) and self.has_export_permission(request)):
             raise PermissionDenied(f"Exporting needs the permission “{protection.EXPORT_DATA}”.")
-        queryset = self.get_changelist_instance(request).get_queryset(request)
+        # The changelist's own queryset, checked: a filter the list refuses is refused here the
+        # same way (conflictdb.malformed), before a byte is streamed.
+        queryset = malformed.changelist_queryset(self, request)
         export = exporting.export_for(self.model._meta.model_name, request.user, queryset=queryset)
         return export_response(export, file_format)
 

@@ -20,6 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date
 
+from conflictdb import malformed
 from conflictdb.provenance import Channel, acting
 from events.quantities import PHRASE_EXPECTATION, Qualifier, QuantityError, find_quantity
 from events import claims
@@ -73,6 +74,8 @@ def _record(value, what, by_id, named, required=None):
             raise ValidationError(required)
         return None
     if pk:
+        if not malformed.valid_pk(by_id.model, pk):
+            raise ValidationError(f"“{pk}” is not the id of a {what}: pick one from the list.")
         return _one(by_id.filter(pk=pk), what, text or pk)
     return _one(named(text), what, text)
 
@@ -151,7 +154,10 @@ class _Builder:
     def date(self, key, value):
         if not value:
             return None
-        parsed = parse_date(str(value)) if re.fullmatch(r"\d{4}-\d\d-\d\d", str(value)) else None
+        try:  # parse_date raises on a well-formed impossible date (2026-13-45)
+            parsed = parse_date(str(value)) if re.fullmatch(r"\d{4}-\d\d-\d\d", str(value)) else None
+        except ValueError:
+            parsed = None
         if parsed is None:
             self.errors.add(key, f"“{value}” is not a date: expected YYYY-MM-DD.")
         return parsed
