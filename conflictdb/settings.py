@@ -192,6 +192,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # axes prints its start-up banner to standard output, into commands' CSV and docs
 AXES_LOCKOUT_CALLABLE = "conflictdb.logins.lockout_response"  # the lockout page, 429
 # Behind a reverse proxy every request comes from the proxy's address: say how many proxies sit in
 # front (each appends to X-Forwarded-For) so the client's own address is counted.
