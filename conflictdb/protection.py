@@ -2,7 +2,8 @@
 personal data, and of what everybody else sees instead.
 
 Every door asks here — serializers, admin, filters, search, ordering, aggregates, CSV exports,
-error messages — and never checks the permissions itself.
+error messages, history and restore — and never checks the permissions itself. A past version
+is judged by its record's protection now, never by the flags it had then (`_live_flags`).
 
 What is protected (the rule is written for users in docs/protection.md):
 - a protected source's name (shown as its public label), its description, URL and aliases;
