@@ -122,3 +122,18 @@ def test_a_test_logs_in_with_the_password_by_passing_a_request(client, editor):
         client.login(username=editor.username, password="pw")
     assert client.login(request=HttpRequest(), username=editor.username, password="pw")
     assert client.get("/admin/").status_code == 200
+
+
+def test_behind_a_proxy_the_client_address_is_counted_not_the_proxys(client, settings, editor, researcher):
+    settings.LOGIN_PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+
+    def through_proxy(username, password, client_address, claimed=""):
+        forwarded = f"{claimed}, {client_address}" if claimed else client_address
+        return client.post("/admin/login/", {"username": username, "password": password},
+                           REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded)
+
+    for n in range(LIMIT):  # an attacker claiming a new address each time (the proxy appends the real one)
+        through_proxy(f"guess{n}", "wrong", ATTACKER, claimed=f"192.0.2.{n + 1}")
+    assert through_proxy(editor.username, "pw", ATTACKER).status_code == 429
+    assert through_proxy(researcher.username, "pw", "198.51.100.20").status_code == 302

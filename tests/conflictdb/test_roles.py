@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,8 @@ def test_accounts_are_created_with_generated_passwords_and_roles(tmp_path):
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     for username, password in stored.items():
         assert password in output
-        user = authenticate(username=username, password=password)
+        # A request, as every real login has: the brute-force limits (django-axes) need one.
+        user = authenticate(HttpRequest(), username=username, password=password)
         assert user is not None and user.is_staff and not user.is_superuser
         assert user.groups.get().name == {"editor": "editors", "verifier": "verifiers",
                                           "researcher": "researchers", "datamanager": "data managers"}[username]
