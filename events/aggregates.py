@@ -28,6 +28,9 @@ basis=consensus (UCDP-style; casualties only): one number per event and figure k
   with its consensus low / best / high (ConsensusFigure, events.consensus). A cell sums the
   consensus of each event figure once, however many claims (republications, translations, other
   outlets) stated it; figures of claims without an event have no consensus (`without_event`).
+- An event figure recorded as part of another of the same event (a claim's `part_of`: the 14
+  civilians among the 27 killed) is not added again where that one is in the cell (`parts`);
+  where it is not (category=civilian), it is summed.
 - An event figure whose claims put it in several cells (another day, place or perpetrator)
   counts once, in the cell of its earliest-recorded matching figure.
 - An event figure none of whose claims the consensus could use (retracted, false, denials,
@@ -310,7 +313,7 @@ def _consensus_basis(figures, group_by, dimensions, explain, user):
     for pair, (_, cell) in placed.items():
         cells[cell]["pairs"].append(pair)
     events = {event for event, _ in placed}
-    consensus_rows, claim_refs, includes = {}, {}, defaultdict(set)
+    consensus_rows, claim_refs, includes, wholes = {}, {}, defaultdict(set), defaultdict(set)
     for chunk in _chunks(events):
         for event, party, category, subgroup, outcome, low, best, high, conflicting, basis in (
                 ConsensusFigure.objects.filter(event_id__in=chunk).values_list(
@@ -321,11 +324,15 @@ def _consensus_basis(figures, group_by, dimensions, explain, user):
             event_id__in=chunk).values_list("pk", "document_id", "claimant_id"))
         for pair, included in _inclusions(chunk).items():
             includes[pair] |= included
+        for event, *keys in CasualtyFigure.objects.filter(claim__event_id__in=chunk, part_of__isnull=False).values_list(
+                "claim__event_id", "affiliation_id", "category", "subgroup", "outcome", "part_of__affiliation_id",
+                "part_of__category", "part_of__subgroup", "part_of__outcome"):
+            wholes[(event, tuple(keys[:4]))].add((event, tuple(keys[4:])))
     roots = consensus.original_documents({document for document, _ in claim_refs.values()})
     claimants = _claimants(user, {c for _, c in claim_refs.values()}) if explain else {}
     result = []
     for cell, found in cells.items():
-        result.append((cell, _consensus_cell(found, consensus_rows, includes, claim_refs, roots, explain,
+        result.append((cell, _consensus_cell(found, consensus_rows, includes, wholes, claim_refs, roots, explain,
                                              claimants)))
     return result
 
@@ -355,15 +362,38 @@ def _covered_pairs(pairs, includes):
     return covered
 
 
-def _consensus_cell(found, consensus_rows, includes, claim_refs, roots, explain, claimants):
+def _parts_in_cell(pairs, wholes):
+    """Event figures that are part of another event figure of the same event in the cell (the 14
+    civilians of the 27 killed, recorded with part_of by the claims), through wholes of wholes."""
+    in_cell, parts = set(pairs), {}
+    for pair in pairs:
+        seen, todo = set(), set(wholes.get(pair, ()))
+        while todo:
+            whole = todo.pop()
+            if whole in seen or whole == pair:
+                continue
+            seen.add(whole)
+            if whole in in_cell:
+                parts[pair] = whole
+                break
+            todo |= wholes.get(whole, set())
+    return parts
+
+
+def _consensus_cell(found, consensus_rows, includes, wholes, claim_refs, roots, explain, claimants):
     covered = _covered_pairs(found["pairs"], includes)
+    parts = _parts_in_cell(found["pairs"], wholes)
     sums = {"sum_low": None, "sum_best": None, "known_high": None}
-    counts = {"event_figures": 0, "open_ended": 0, "unknown": 0, "conflicting": 0, "excluded": 0, "included": 0}
+    counts = {"event_figures": 0, "open_ended": 0, "unknown": 0, "conflicting": 0, "parts": 0, "excluded": 0,
+              "included": 0}
     used_claims, counted_events, listed = {}, set(), []
     for pair in sorted(found["pairs"], key=lambda pair: (pair[0], str(pair[1]))):
         low, best, high, conflicting, basis = consensus_rows.get(pair, (None, None, None, False, []))
         used = [entry["claim"] for entry in basis if entry.get("used")]
-        if pair in covered:
+        if pair in parts:
+            counts["parts"] += 1
+            state = "part of the event's figure " + "/".join(str(value) for value in parts[pair][1] if value)
+        elif pair in covered:
             counts["included"] += 1
             state = f"included in event {covered[pair][0]}'s figure"
         elif not used:
@@ -389,7 +419,7 @@ def _consensus_cell(found, consensus_rows, includes, claim_refs, roots, explain,
         "sum_high": None if counts["open_ended"] else sums["known_high"],
         "event_figures": counts["event_figures"], "events": len(counted_events),
         "open_ended": counts["open_ended"], "unknown": counts["unknown"], "conflicting": counts["conflicting"],
-        "excluded": counts["excluded"], "included": counts["included"],
+        "parts": counts["parts"], "excluded": counts["excluded"], "included": counts["included"],
         "without_event": found["without_event"], "records": found["records"],
         "claims": len(used_claims), "independent_sources": _independent_sources(used_claims, roots),
     }

@@ -390,7 +390,7 @@ class AggregateCellSerializer(serializers.Serializer):
                                         help_text="basis=consensus: sum of the event figures' best estimates.")
     sum_high = serializers.IntegerField(allow_null=True, help_text="Sum of highs; null when any figure is open-ended.")
     records = serializers.IntegerField(help_text="Figures matching the filters in the cell.")
-    parts = serializers.IntegerField(required=False, help_text="basis=claims: parts not summed because a figure "
+    parts = serializers.IntegerField(required=False, help_text="Parts (consensus: event figures) not summed because a figure "
                                                                "they are part of is in the cell.")
     event_figures = serializers.IntegerField(required=False, help_text="basis=consensus: event figures summed.")
     events = serializers.IntegerField(required=False, help_text="basis=consensus: events summed.")
