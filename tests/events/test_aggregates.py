@@ -129,3 +129,24 @@ def test_explain_lists_the_claims_and_claimants(world):
 def test_unknown_basis_is_refused():
     with pytest.raises(Exception, match="basis must be one of: claims, consensus"):
         aggregates.parse_basis("median")
+
+
+def build_daily_toll(protected_directorate=False):
+    """The worked example of docs/methodology.md ("Totals") and docs/api.md: the market strike
+    (27 people, 14 of them civilians, republished), the camp shelling (13 civilians), and the
+    directorate's daily toll of 40 that includes both."""
+    monitor = Source.objects.create(name="Monitor", kind="monitor", reliability="B")
+    outlet = Source.objects.create(name="Outlet", kind="news_outlet", reliability="C")
+    directorate = Source.objects.create(name="Health directorate", kind="official", reliability="C",
+                                        protected=protected_directorate,
+                                        public_label="an official source" if protected_directorate else "")
+    market, camp, daily = event("Strike on the market"), event("Shelling of the camp"), event("Daily toll, 3 May")
+    first = claim(market, monitor, "27 people were killed, 14 of them civilians.")
+    figure(first, 14, "civilian", part_of=figure(first, 27))
+    figure(claim(market, outlet, "27 people were killed.", derived_from=first.document), 27)
+    figure(claim(camp, outlet, "13 civilians were killed in the camp."), 13, "civilian")
+    toll = claim(daily, directorate, "40 people were killed across the governorate today.")
+    figure(toll, 40)
+    for included in (market, camp):
+        ClaimInclusion.objects.create(claim=toll, event=included)
+    return {"monitor": monitor, "outlet": outlet, "directorate": directorate, "toll": toll}
