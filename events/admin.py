@@ -24,6 +24,7 @@ from events.models import (
     CasualtyFigure,
     Claim,
     ClaimExcerpt,
+    ClaimInclusion,
     Displacement,
     DisplacementPlace,
     EquipmentLoss,
@@ -431,6 +432,13 @@ class ClaimExcerptInline(TrackedTabularInline):
     verbose_name_plural = "quotes"
 
 
+class ClaimInclusionInline(TrackedTabularInline):
+    model = ClaimInclusion
+    fields = ("event",)
+    autocomplete_fields = ("event",)
+    verbose_name_plural = "included events (their figures are already in this claim's; totals do not add them again)"
+
+
 class CasualtyFigureInline(TrackedTabularInline):
     model = CasualtyFigure
     fields = ("affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator", "place", "date",
@@ -482,7 +490,7 @@ class ClaimAdmin(TrackedAdmin):
     date_hierarchy = "date_start"
     fields = ("document", "claimant", "event", "statement", "stance", ("date_start", "date_end", "date_precision"),
               "credibility", "external_id", "verification_status", "corroboration")
-    inlines = [ClaimExcerptInline, CasualtyFigureInline, EquipmentLossInline, TerritorialChangeInline,
+    inlines = [ClaimExcerptInline, ClaimInclusionInline, CasualtyFigureInline, EquipmentLossInline, TerritorialChangeInline,
                AttackInline, DisplacementInline, CasualtyInline]
     change_form_template = "admin/desk/claim_change_form.html"  # its quotes highlighted in their text
 
@@ -598,6 +606,14 @@ class EventLocationAdmin(TrackedAdmin):
     list_filter = ("role", "precision")
     search_fields = ("location__name", "event__title")
     autocomplete_fields = ("event", "location")
+
+
+@admin.register(ClaimInclusion)
+class ClaimInclusionAdmin(TrackedAdmin):
+    list_display = ("claim", "event")
+    list_select_related = ("claim", "event")
+    search_fields = ("claim__statement", "event__title")
+    autocomplete_fields = ("claim", "event")
 
 
 @admin.register(EventActor)

@@ -1,26 +1,65 @@
-"""Grouped totals of what claims state — the domain rule behind the API's aggregate endpoints.
+"""Grouped totals of what claims state — the domain rule behind the API's aggregate endpoints
+(and their CSV). Two bases; the methodology page (docs/methodology.md, "Totals") explains them
+for researchers and its worked examples run in the test suite (tests/docs/).
 
-Rules (written down here, tested in tests/events/api/test_seed_data.py):
-- A cell sums the low and the high figures of every matching figure. Figures are *claims*: the
-  same deaths reported by two sources are summed twice, which is why each cell also says how
-  many claims and how many independent sources stand behind it. Consensus figures per event
-  (which de-duplicate) are a separate rule.
-- A figure recorded as part of another (officers among the soldiers killed) is not added again:
-  sums cover figures that are not `part_of` another; `parts` counts the others.
-- Unknown is never zero: `sum_low` is null when no figure in the cell has a low; `sum_high` is
-  null when any figure in the cell is open-ended or unknown ("more than 35", "dozens"), and
-  `open_ended` counts those figures.
-- Independent sources = distinct claimants: two documents (an original and its translation)
-  relaying one claimant count once.
+Both bases:
+- Filters are those of the model's list endpoint; they choose which figures enter.
 - A figure's date is its own date, else its claim's event start, else the claim's start date;
   its place is its own place (figures without a place fall in the null admin-area group).
+- Unknown is never zero: `sum_low` is null when nothing in the cell has a low; `sum_high` is
+  null when anything in the cell is open-ended or unknown ("more than 35", "dozens"), and
+  `open_ended` counts those.
+- Independent sources are derivation-aware: the claims behind the cell are joined into source
+  groups by events.consensus's independence rule (same original document through
+  `derived_from`, or same claimant); `independent_sources` = the number of groups.
+- `explain` lists the claims and claimants behind each cell (claimants as the reader may see
+  them: conflictdb.protection).
+
+basis=claims (the default, what the endpoint always returned): the sum of what claims say.
+- A cell sums the low and the high figures of every matching figure: the same deaths reported by
+  two sources are summed twice (`claims` and `independent_sources` say how many stand behind it).
+- A figure recorded as part of another (`part_of`: officers among the soldiers killed) is not
+  added again when its whole — or a larger figure above it — is in the same cell; `parts` counts
+  those. A part whose whole was filtered out or fell in another cell is summed (the 14 civilians
+  of a mixed "27 people" count in category=civilian).
+
+basis=consensus (UCDP-style; casualties only): one number per event and figure key.
+- The matching figures name event figures: (event, party, category, subgroup, outcome), each
+  with its consensus low / best / high (ConsensusFigure, events.consensus). A cell sums the
+  consensus of each event figure once, however many claims (republications, translations, other
+  outlets) stated it; figures of claims without an event have no consensus (`without_event`).
+- An event figure recorded as part of another of the same event (a claim's `part_of`: the 14
+  civilians among the 27 killed) is not added again where that one is in the cell (`parts`);
+  where it is not (category=civilian), it is summed.
+- An event figure whose claims put it in several cells (another day, place or perpetrator)
+  counts once, in the cell of its earliest-recorded matching figure.
+- An event figure none of whose claims the consensus could use (retracted, false, denials,
+  improbable, unreliable claimant) is not summed (`excluded`).
+- Inclusion (`Claim.includes_events`, a daily toll that contains the day's incidents): an event
+  figure of an included event is not added again (`included`) where a figure of the including
+  claim's event that covers it is counted in the same cell — same outcome, and the same party,
+  category and subgroup unless the including figure leaves them open (no party, category
+  unknown, no subgroup), followed through inclusions of inclusions.
+- `claims` counts the claims the consensus used, `independent_sources` their source groups.
 """
 
+from collections import defaultdict
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, DateField, F, Q, Sum, When
+from django.db.models import Case, Count, DateField, F, Min, Q, Sum, When
 from django.db.models.functions import Coalesce, Trunc
 
-from events.models import Actor, EquipmentType, Location
+from conflictdb import protection
+from events import consensus
+from events.models import Actor, CasualtyFigure, Claim, ClaimInclusion, ConsensusFigure, EquipmentType, Location
+from sources.models import Source
+
+CLAIMS, CONSENSUS = "claims", "consensus"
+BASES = (CLAIMS, CONSENSUS)
+# The default stays what the endpoint always returned (scripts written against it keep their
+# numbers); researchers who want deduplicated totals ask for basis=consensus.
+DEFAULT_BASIS = CLAIMS
 
 
 def _date(prefix=""):
@@ -85,42 +124,308 @@ def parse_group_by(value: str, allowed: dict) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _totals(queryset, group_by, dimensions):
-    # Figures that are part of another are counted, not summed; equipment rows are all whole.
-    whole = Q(part_of__isnull=True) if hasattr(queryset.model, "part_of") else Q(pk__isnull=False)
-    keys = {name: dimensions[name]() for name in group_by}
+def _key_names(group_by):
+    return [f"_{name}" for name in group_by]
+
+
+def _keys(group_by, dimensions):
+    return {f"_{name}": dimensions[name]() for name in group_by}
+
+
+def _claim_totals(queryset, group_by, dimensions):
+    """basis=claims: the cells of the sums of what the claims say, keyed by their dimension values."""
+    has_parts = hasattr(queryset.model, "part_of")
+    whole = Q(part_of__isnull=True) if has_parts else Q(pk__isnull=False)
+    keys, names = _keys(group_by, dimensions), _key_names(group_by)
     rows = (
         queryset.order_by()
-        .values(**{f"_{name}": expression for name, expression in keys.items()})
+        .values(**keys)
         .annotate(
             sum_low=Sum("low", filter=whole),
             known_high=Sum("high", filter=whole),
             records=Count("id"),
-            parts=Count("id", filter=~whole),
             open_ended=Count("id", filter=whole & Q(high__isnull=True)),
             unknown=Count("id", filter=whole & Q(low__isnull=True)),
             claims=Count("claim_id", distinct=True),
-            independent_sources=Count("claim__claimant_id", distinct=True),
         )
-        .order_by(*(f"_{name}" for name in group_by))
+        .order_by(*names)
     )
-    rows = list(rows)
-    labels = _labels(rows, group_by)
-    result = []
+    cells = {}
     for row in rows:
-        cell = {name: labels.get(name, {}).get(row[f"_{name}"], row[f"_{name}"]) for name in group_by}
-        cell.update(
-            sum_low=row["sum_low"],
-            sum_high=None if row["open_ended"] else row["known_high"],
-            records=row["records"],
-            parts=row["parts"],
-            open_ended=row["open_ended"],
-            unknown=row["unknown"],
-            claims=row["claims"],
-            independent_sources=row["independent_sources"],
-        )
-        result.append(cell)
+        cells[tuple(row[name] for name in names)] = {
+            "sum_low": row["sum_low"], "known_high": row["known_high"], "records": row["records"], "parts": 0,
+            "open_ended": row["open_ended"], "unknown": row["unknown"], "claims": row["claims"]}
+    if has_parts:
+        _add_parts(queryset, keys, names, cells)
+    return cells
+
+
+def _add_parts(queryset, keys, names, cells):
+    """Parts are summed unless a figure they are part of (their whole, or one above it) is in
+    their own cell. Parts are few: they are read here, not in the GROUP BY."""
+    parts = list(queryset.order_by().annotate(**keys).filter(part_of__isnull=False)
+                 .values_list("pk", "part_of_id", "low", "high", *names))
+    if not parts:
+        return
+    above, todo = {}, {row[1] for row in parts}
+    while todo:  # the part_of chains, however deep (figures outside the filter included)
+        rows = [row for chunk in _chunks(todo)
+                for row in queryset.model.objects.filter(pk__in=chunk).values_list("pk", "part_of_id")]
+        above.update(rows)
+        todo = {parent for _, parent in rows if parent is not None and parent not in above}
+    in_cell = {pk: tuple(cell) for chunk in _chunks(above) for pk, *cell in
+               queryset.order_by().annotate(**keys).filter(pk__in=chunk).values_list("pk", *names)}
+    for pk, parent, low, high, *cell in parts:
+        cell, skipped, seen = tuple(cell), False, {pk}
+        while parent is not None and parent not in seen:
+            if in_cell.get(parent) == cell:
+                skipped = True
+                break
+            seen.add(parent)
+            parent = above.get(parent)
+        totals = cells[cell]
+        if skipped:
+            totals["parts"] += 1
+            continue
+        if low is not None:
+            totals["sum_low"] = (totals["sum_low"] or 0) + low
+        else:
+            totals["unknown"] += 1
+        if high is not None:
+            totals["known_high"] = (totals["known_high"] or 0) + high
+        else:
+            totals["open_ended"] += 1
+
+
+def _claim_groups(queryset, keys, names):
+    """cell → {claim id: (document id, claimant id)} of the claims behind each cell."""
+    behind = defaultdict(dict)
+    for *cell, claim, document, claimant in (queryset.order_by().annotate(**keys)
+                                             .values_list(*names, "claim_id", "claim__document_id",
+                                                          "claim__claimant_id").distinct()):
+        behind[tuple(cell)][claim] = (document, claimant)
+    return behind
+
+
+class _ClaimRef(NamedTuple):  # what events.consensus's source groups read of a claim
+    pk: int
+    document_id: int
+    claimant_id: int
+
+
+def _independent_sources(claims: dict, roots: dict) -> int:
+    """Source groups among these claims ({id: (document, claimant)}), by events.consensus's rule."""
+    refs = [_ClaimRef(pk, document, claimant) for pk, (document, claimant) in claims.items()]
+    return consensus._Groups(refs, roots).count([ref.pk for ref in refs])
+
+
+def _roots(behind):
+    return consensus.original_documents({document for claims in behind.values() for document, _ in claims.values()})
+
+
+_CHUNK = 5000  # ids per IN (...) list: under SQLite's variable limit
+
+
+def _chunks(ids):
+    ids = sorted(ids)
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _claimants(user, claimant_ids):
+    """id → the claimant as this reader may see it (conflictdb.protection)."""
+    return {pk: {"id": pk, "name": protection.source_name(user, name, protected, label)}
+            for chunk in _chunks(claimant_ids) for pk, name, protected, label in
+            Source.objects.filter(pk__in=chunk).values_list("pk", "name", "protected", "public_label")}
+
+
+def _explained(claims: dict, claimants: dict) -> dict:
+    return {"claims": sorted(claims),
+            "claimants": sorted((claimants[c] for c in {c for _, c in claims.values()} if c in claimants),
+                                key=lambda item: item["id"])}
+
+
+def _claims_basis(queryset, group_by, dimensions, explain, user):
+    keys, names = _keys(group_by, dimensions), _key_names(group_by)
+    cells = _claim_totals(queryset, group_by, dimensions)
+    behind = _claim_groups(queryset, keys, names)
+    roots = _roots(behind)
+    claimants = _claimants(user, {c for claims in behind.values() for _, c in claims.values()}) if explain else {}
+    result = []
+    for cell, totals in cells.items():
+        row = {
+            "sum_low": totals["sum_low"],
+            "sum_high": None if totals["open_ended"] else totals["known_high"],
+            "records": totals["records"],
+            **({"parts": totals["parts"]} if hasattr(queryset.model, "part_of") else {"parts": 0}),
+            "open_ended": totals["open_ended"],
+            "unknown": totals["unknown"],
+            "claims": totals["claims"],
+            "independent_sources": _independent_sources(behind.get(cell, {}), roots),
+        }
+        if explain:
+            row["explain"] = _explained(behind.get(cell, {}), claimants)
+        result.append((cell, row))
     return result
+
+
+# --- basis=consensus --------------------------------------------------------------------------------
+
+def _covers(including, included) -> bool:
+    """Does an including event figure's key (party, category, subgroup, outcome) cover this one?"""
+    party, category, subgroup, outcome = including
+    return (included[3] == outcome and (party is None or included[0] == party)
+            and (category == CasualtyFigure.Category.UNKNOWN or included[1] == category)
+            and (not subgroup or included[2] == subgroup))
+
+
+def _inclusions(event_ids):
+    """(event, key) of an including claim's figure → the events its claim includes."""
+    direct = defaultdict(set)
+    links = defaultdict(set)
+    for claim, event in ClaimInclusion.objects.filter(claim__event_id__in=event_ids).values_list("claim_id", "event_id"):
+        links[claim].add(event)
+    if not links:
+        return direct
+    for claim, event, *key in CasualtyFigure.objects.filter(claim_id__in=links).values_list(
+            "claim_id", "claim__event_id", "affiliation_id", "category", "subgroup", "outcome"):
+        direct[(event, tuple(key))] |= links[claim]
+    return direct
+
+
+def _consensus_basis(figures, group_by, dimensions, explain, user):
+    keys, names = _keys(group_by, dimensions), _key_names(group_by)
+    pair_fields = {"_ev": F("claim__event_id"), "_aff": F("affiliation_id"), "_cat": F("category"),
+                   "_sub": F("subgroup"), "_out": F("outcome")}
+    rows = (figures.order_by().values(**pair_fields, **keys).annotate(first=Min("id"), n=Count("id"))
+            .order_by(*names))  # the cells in the database's order, as basis=claims
+    cells = defaultdict(lambda: {"records": 0, "without_event": 0, "pairs": []})
+    placed = {}  # (event, key) → (earliest matching figure, cell)
+    for row in rows:
+        cell = tuple(row[name] for name in names)
+        cells[cell]["records"] += row["n"]
+        if row["_ev"] is None:
+            cells[cell]["without_event"] += row["n"]
+            continue
+        pair = (row["_ev"], (row["_aff"], row["_cat"], row["_sub"] or "", row["_out"]))
+        if pair not in placed or row["first"] < placed[pair][0]:
+            placed[pair] = (row["first"], cell)
+    for pair, (_, cell) in placed.items():
+        cells[cell]["pairs"].append(pair)
+    events = {event for event, _ in placed}
+    consensus_rows, claim_refs, includes, wholes = {}, {}, defaultdict(set), defaultdict(set)
+    for chunk in _chunks(events):
+        for event, party, category, subgroup, outcome, low, best, high, conflicting, basis in (
+                ConsensusFigure.objects.filter(event_id__in=chunk).values_list(
+                    "event_id", "affiliation_id", "category", "subgroup", "outcome", "low", "best", "high",
+                    "conflicting", "basis")):
+            consensus_rows[(event, (party, category, subgroup, outcome))] = (low, best, high, conflicting, basis)
+        claim_refs.update((pk, (document, claimant)) for pk, document, claimant in Claim.objects.filter(
+            event_id__in=chunk).values_list("pk", "document_id", "claimant_id"))
+        for pair, included in _inclusions(chunk).items():
+            includes[pair] |= included
+        for event, *keys in CasualtyFigure.objects.filter(claim__event_id__in=chunk, part_of__isnull=False).values_list(
+                "claim__event_id", "affiliation_id", "category", "subgroup", "outcome", "part_of__affiliation_id",
+                "part_of__category", "part_of__subgroup", "part_of__outcome"):
+            wholes[(event, tuple(keys[:4]))].add((event, tuple(keys[4:])))
+    roots = consensus.original_documents({document for document, _ in claim_refs.values()})
+    claimants = _claimants(user, {c for _, c in claim_refs.values()}) if explain else {}
+    result = []
+    for cell, found in cells.items():
+        result.append((cell, _consensus_cell(found, consensus_rows, includes, wholes, claim_refs, roots, explain,
+                                             claimants)))
+    return result
+
+
+def _covered_pairs(pairs, includes):
+    """The pairs of the cell that a counted including pair of the same cell already contains."""
+    in_cell = {}
+    for event, key in pairs:
+        in_cell.setdefault(event, []).append(key)
+    covered = {}
+    for including in pairs:
+        if including not in includes:
+            continue
+        reached, todo = set(), set(includes[including])
+        while todo:  # inclusions of inclusions, within the including figure's cover
+            event = todo.pop()
+            if event in reached:
+                continue
+            reached.add(event)
+            for (other_event, other_key), more in includes.items():
+                if other_event == event and _covers(including[1], other_key):
+                    todo |= more
+        for event in reached:
+            for key in in_cell.get(event, ()):
+                if (event, key) != including and _covers(including[1], key):
+                    covered.setdefault((event, key), including)
+    return covered
+
+
+def _parts_in_cell(pairs, wholes):
+    """Event figures that are part of another event figure of the same event in the cell (the 14
+    civilians of the 27 killed, recorded with part_of by the claims), through wholes of wholes."""
+    in_cell, parts = set(pairs), {}
+    for pair in pairs:
+        seen, todo = set(), set(wholes.get(pair, ()))
+        while todo:
+            whole = todo.pop()
+            if whole in seen or whole == pair:
+                continue
+            seen.add(whole)
+            if whole in in_cell:
+                parts[pair] = whole
+                break
+            todo |= wholes.get(whole, set())
+    return parts
+
+
+def _consensus_cell(found, consensus_rows, includes, wholes, claim_refs, roots, explain, claimants):
+    covered = _covered_pairs(found["pairs"], includes)
+    parts = _parts_in_cell(found["pairs"], wholes)
+    sums = {"sum_low": None, "sum_best": None, "known_high": None}
+    counts = {"event_figures": 0, "open_ended": 0, "unknown": 0, "conflicting": 0, "parts": 0, "excluded": 0,
+              "included": 0}
+    used_claims, counted_events, listed = {}, set(), []
+    for pair in sorted(found["pairs"], key=lambda pair: (pair[0], str(pair[1]))):
+        low, best, high, conflicting, basis = consensus_rows.get(pair, (None, None, None, False, []))
+        used = [entry["claim"] for entry in basis if entry.get("used")]
+        if pair in parts:
+            counts["parts"] += 1
+            state = "part of the event's figure " + "/".join(str(value) for value in parts[pair][1] if value)
+        elif pair in covered:
+            counts["included"] += 1
+            state = f"included in event {covered[pair][0]}'s figure"
+        elif not used:
+            counts["excluded"] += 1
+            state = "no claim the consensus could use"
+        else:
+            state = "counted"
+            counts["event_figures"] += 1
+            counted_events.add(pair[0])
+            counts["conflicting"] += bool(conflicting)
+            for name, value in (("sum_low", low), ("sum_best", best), ("known_high", high)):
+                if value is not None:
+                    sums[name] = (sums[name] or 0) + value
+            counts["open_ended"] += high is None
+            counts["unknown"] += low is None
+            used_claims.update((pk, claim_refs[pk]) for pk in used if pk in claim_refs)
+        if explain:
+            party, category, subgroup, outcome = pair[1]
+            listed.append({"event": pair[0], "affiliation": party, "category": category, "subgroup": subgroup,
+                           "outcome": outcome, "low": low, "best": best, "high": high, "state": state})
+    row = {
+        "sum_low": sums["sum_low"], "sum_best": sums["sum_best"],
+        "sum_high": None if counts["open_ended"] else sums["known_high"],
+        "event_figures": counts["event_figures"], "events": len(counted_events),
+        "open_ended": counts["open_ended"], "unknown": counts["unknown"], "conflicting": counts["conflicting"],
+        "parts": counts["parts"], "excluded": counts["excluded"], "included": counts["included"],
+        "without_event": found["without_event"], "records": found["records"],
+        "claims": len(used_claims), "independent_sources": _independent_sources(used_claims, roots),
+    }
+    if explain:
+        row["explain"] = {**_explained(used_claims, claimants), "event_figures": listed}
+    return row
 
 
 def _labels(rows, group_by):
@@ -134,11 +439,32 @@ def _labels(rows, group_by):
     return labels
 
 
-def casualty_totals(figures, group_by):
+def parse_basis(value) -> str:
+    basis = (value or DEFAULT_BASIS).strip()
+    if basis not in BASES:
+        raise ValidationError(f"basis must be one of: {', '.join(BASES)}; got {value!r}.")
+    return basis
+
+
+def _labelled(result, group_by):
+    """The cells as the API shows them: the keys by name (ids as {id, name, ...}), then the totals."""
+    names = _key_names(group_by)
+    labels = _labels([dict(zip(names, cell, strict=True)) for cell, _ in result], group_by)
+    return [{**{name: labels.get(name, {}).get(value, value) for name, value in zip(group_by, cell, strict=True)},
+             **totals}
+            for cell, totals in result]
+
+
+def casualty_totals(figures, group_by, basis=CLAIMS, explain=False, user=None):
     """Totals of casualty figures (a filtered CasualtyFigure queryset) per cell of `group_by`."""
-    return _totals(figures, group_by, CASUALTY_DIMENSIONS)
+    totals = _consensus_basis if basis == CONSENSUS else _claims_basis
+    return _labelled(totals(figures, group_by, CASUALTY_DIMENSIONS, explain, user), group_by)
 
 
-def equipment_totals(losses, group_by):
-    """Totals of equipment losses (a filtered EquipmentLoss queryset) per cell of `group_by`."""
-    return _totals(losses, group_by, EQUIPMENT_DIMENSIONS)
+def equipment_totals(losses, group_by, basis=CLAIMS, explain=False, user=None):
+    """Totals of equipment losses (a filtered EquipmentLoss queryset) per cell of `group_by`;
+    consensus figures are worked out for casualties only."""
+    if basis == CONSENSUS:
+        raise ValidationError("basis=consensus is available for casualty totals only (consensus figures are "
+                              "worked out per event for casualty figures); use basis=claims.")
+    return _labelled(_claims_basis(losses, group_by, EQUIPMENT_DIMENSIONS, explain, user), group_by)

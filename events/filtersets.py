@@ -20,6 +20,7 @@ from events.models import (
     ConsensusFigure,
     Claim,
     ClaimExcerpt,
+    ClaimInclusion,
     Displacement,
     DisplacementPlace,
     EquipmentLoss,
@@ -339,6 +340,7 @@ LocationAliasFilterSet = simple_filterset(LocationAlias, ["location", "origin", 
 EquipmentTypeAliasFilterSet = simple_filterset(EquipmentTypeAlias, ["equipment_type"])
 EventLocationFilterSet = simple_filterset(EventLocation, ["event", "location", "role", "precision"])
 EventActorFilterSet = simple_filterset(EventActor, ["event", "actor", "role"])
+ClaimInclusionFilterSet = simple_filterset(ClaimInclusion, ["claim", "event"])
 DisplacementPlaceFilterSet = simple_filterset(DisplacementPlace, ["displacement", "location", "role"])
 
 

@@ -440,6 +440,11 @@ class Claim(TrackedModel):
         help_text="Who asserts this; may differ from the document's publisher.",
     )
     excerpts = models.ManyToManyField(Excerpt, through="ClaimExcerpt", related_name="claims", blank=True)
+    includes_events = models.ManyToManyField(
+        Event, through="ClaimInclusion", related_name="included_in_claims", blank=True,
+        help_text="Events whose figures this claim's figures already contain (a daily toll that includes "
+                  "the day's incidents): consensus totals do not count them twice (events.aggregates).",
+    )
     external_id = models.CharField(
         max_length=100, blank=True,
         help_text="Stable id from a seed or import file, for idempotent re-import; assigned when left empty.",
@@ -517,6 +522,34 @@ class ClaimExcerpt(TrackedModel):
         super().clean()
         if self.claim_id and self.excerpt_id and self.excerpt.document_id != self.claim.document_id:
             raise ValidationError({"excerpt": "The quote must come from the claim's document."})
+
+    def prepare_write(self):
+        super().prepare_write()
+        self.clean()
+
+
+class ClaimInclusion(TrackedModel):
+    """A claim's figures include the figures of another event (a daily or weekly toll that contains
+    the incidents it sums up). Read by events.aggregates: in a consensus total, an included event's
+    figure is not added again where a figure of the including claim's event that covers it is counted."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="inclusions")
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="inclusions_by_claims")
+
+    class Meta:
+        verbose_name = "included event"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "event"], name="claim_inclusion_unique",
+                                    violation_error_message="This claim already includes this event."),
+        ]
+
+    def __str__(self):
+        return f"includes {self.event}"
+
+    def clean(self):
+        super().clean()
+        if self.claim_id and self.event_id and self.claim.event_id == self.event_id:
+            raise ValidationError({"event": "A claim cannot include its own event."})
 
     def prepare_write(self):
         super().prepare_write()

@@ -25,6 +25,7 @@ from events.models import (
     EquipmentType,
     EquipmentTypeAlias,
     Event,
+    ClaimInclusion,
     EventActor,
     EventLocation,
     Location,
@@ -102,6 +103,9 @@ def build(model, i, w):
                              date_start=DAY),
         ClaimExcerpt: lambda: ClaimExcerpt(claim=w["claim"], excerpt=Excerpt.objects.create(
             document=w["document"], start=i + 1500, end=i + 1504, text=w["document"].text[i + 1500 : i + 1504])),
+        ClaimInclusion: lambda: ClaimInclusion(claim=w["claim"], event=Event.objects.create(
+            title=f"Included {n}", event_type=EventType.EXPLOSIONS, sub_event_type=SubEventType.SHELLING,
+            date_start=DAY, date_end=DAY)),
         CasualtyFigure: lambda: CasualtyFigure(claim=w["claim"], affiliation=w["actor"], category="combatant",
                                                outcome="killed", low=i, high=i + 2, qualifier=Qualifier.RANGE,
                                                place=w["location"]),

@@ -14,6 +14,7 @@ from events.models import (
     ConsensusFigure,
     Claim,
     ClaimExcerpt,
+    ClaimInclusion,
     Displacement,
     DisplacementPlace,
     EquipmentLoss,
@@ -253,13 +254,25 @@ class ClaimSerializer(TrackedSerializer):
     quotes = QuoteSerializer(source="excerpts", many=True, read_only=True)
     source_reliability = serializers.CharField(source="claimant.reliability", read_only=True)
     grade = serializers.CharField(read_only=True, help_text="Source reliability and claim credibility, e.g. B2.")
+    includes_events = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True,
+        help_text="Events whose figures this claim's figures contain (written through claim-inclusions/).")
 
     class Meta(TrackedSerializer.Meta):
         model = Claim
         fields = ("id", "external_id", "event", "document", "claimant", "quotes", "stance", "statement", "date_start",
-                  "date_end", "date_precision", "credibility", "source_reliability", "grade", "verification_status",
-                  "provenance")
+                  "date_end", "date_precision", "credibility", "source_reliability", "grade", "includes_events",
+                  "verification_status", "provenance")
         brief_fields = ("id", "statement", "grade", "verification_status")
+
+
+class ClaimInclusionSerializer(TrackedSerializer):
+    event = NestedRelatedField(EventBriefSerializer, queryset=Event.objects.all())
+
+    class Meta(TrackedSerializer.Meta):
+        model = ClaimInclusion
+        fields = ("id", "claim", "event", "verification_status", "provenance")
+        brief_fields = ("id", "claim", "event")
 
 
 class ClaimExcerptSerializer(TrackedSerializer):
@@ -369,19 +382,37 @@ class DisplacementPlaceSerializer(TrackedSerializer):
 
 
 class AggregateCellSerializer(serializers.Serializer):
-    """One cell: the group_by keys (ids shown as {id, name, ...}), then the totals."""
+    """One cell: the group_by keys (ids shown as {id, name, ...}), then the totals (events.aggregates).
+    basis=claims has records and parts; basis=consensus has sum_best and the event-figure counts."""
 
     sum_low = serializers.IntegerField(allow_null=True, help_text="Sum of known lows; null when none is known.")
+    sum_best = serializers.IntegerField(allow_null=True, required=False,
+                                        help_text="basis=consensus: sum of the event figures' best estimates.")
     sum_high = serializers.IntegerField(allow_null=True, help_text="Sum of highs; null when any figure is open-ended.")
-    records = serializers.IntegerField(help_text="Figures in the cell.")
-    parts = serializers.IntegerField(help_text="Figures that are part of another figure: counted, not summed.")
-    open_ended = serializers.IntegerField(help_text="Figures without a high (more than …, dozens, unknown).")
-    unknown = serializers.IntegerField(help_text="Figures without a low.")
-    claims = serializers.IntegerField(help_text="Distinct claims behind the cell.")
-    independent_sources = serializers.IntegerField(help_text="Distinct claimants behind the cell.")
+    records = serializers.IntegerField(help_text="Figures matching the filters in the cell.")
+    parts = serializers.IntegerField(required=False, help_text="Parts (consensus: event figures) not summed because a figure "
+                                                               "they are part of is in the cell.")
+    event_figures = serializers.IntegerField(required=False, help_text="basis=consensus: event figures summed.")
+    events = serializers.IntegerField(required=False, help_text="basis=consensus: events summed.")
+    open_ended = serializers.IntegerField(help_text="Summed figures without a high (more than …, dozens, unknown).")
+    unknown = serializers.IntegerField(help_text="Summed figures without a low.")
+    conflicting = serializers.IntegerField(required=False, help_text="basis=consensus: summed event figures whose "
+                                                                     "credible claims disagree.")
+    excluded = serializers.IntegerField(required=False, help_text="basis=consensus: event figures with no claim "
+                                                                  "the consensus could use (not summed).")
+    included = serializers.IntegerField(required=False, help_text="basis=consensus: event figures already in an "
+                                                                  "including event's figure of the cell.")
+    without_event = serializers.IntegerField(required=False, help_text="basis=consensus: figures of claims without "
+                                                                       "an event (no consensus; not summed).")
+    claims = serializers.IntegerField(help_text="Distinct claims behind the cell (consensus: those it used).")
+    independent_sources = serializers.IntegerField(help_text="Source groups behind the cell: derivation-aware "
+                                                             "(events.consensus's independence rule).")
+    explain = serializers.JSONField(required=False, help_text="With explain=1: claims, claimants (as you may see "
+                                                              "them) and, for consensus, the event figures.")
 
 
 class AggregateResponseSerializer(serializers.Serializer):
+    basis = serializers.ChoiceField(choices=("claims", "consensus"))
     group_by = serializers.ListField(child=serializers.CharField())
     results = AggregateCellSerializer(many=True)
 

@@ -19,6 +19,7 @@ routes = [
     ("event-actors", views.EventActorViewSet),
     ("claims", views.ClaimViewSet),
     ("claim-excerpts", views.ClaimExcerptViewSet),
+    ("claim-inclusions", views.ClaimInclusionViewSet),
     ("casualty-figures", views.CasualtyFigureViewSet),
     ("casualties", views.CasualtyViewSet),
     ("equipment-losses", views.EquipmentLossViewSet),

@@ -25,6 +25,7 @@ from events.models import (
     Claim,
     ConsensusFigure,
     ClaimExcerpt,
+    ClaimInclusion,
     Displacement,
     DisplacementPlace,
     EquipmentLoss,
@@ -149,7 +150,7 @@ class EventActorViewSet(FastListMixin, TrackedViewSet):
 
 
 class ClaimViewSet(GradedMixin, FastListMixin, TrackedViewSet):
-    queryset = Claim.objects.select_related(*CLAIM_RELATED, *PROVENANCE_RELATED).prefetch_related("excerpts")
+    queryset = Claim.objects.select_related(*CLAIM_RELATED, *PROVENANCE_RELATED).prefetch_related("excerpts", "includes_events")
     serializer_class = serializers.ClaimSerializer
     filterset_class = filtersets.ClaimFilterSet
     search_fields = ("statement", "excerpts__text")
@@ -161,6 +162,13 @@ class ClaimViewSet(GradedMixin, FastListMixin, TrackedViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def corroboration(self, request, pk=None):
         return Response(consensus.corroboration(self.get_object()).as_dict())
+
+
+class ClaimInclusionViewSet(FastListMixin, TrackedViewSet):
+    queryset = ClaimInclusion.objects.select_related("event", *PROVENANCE_RELATED)
+    serializer_class = serializers.ClaimInclusionSerializer
+    filterset_class = filtersets.ClaimInclusionFilterSet
+    ordering_fields = ("id",)
 
 
 class ClaimExcerptViewSet(FastListMixin, TrackedViewSet):
@@ -255,26 +263,40 @@ class AggregateView(GenericAPIView):
     totals = None
 
     def get(self, request):
+        params = request.query_params
         try:
-            group_by = aggregates.parse_group_by(request.query_params.get("group_by", ""), self.dimensions)
+            group_by = aggregates.parse_group_by(params.get("group_by", ""), self.dimensions)
         except DjangoValidationError as error:
             raise ValidationError({"group_by": error.messages}) from None
+        try:
+            basis = aggregates.parse_basis(params.get("basis"))
+        except DjangoValidationError as error:
+            raise ValidationError({"basis": error.messages}) from None
+        explain = params.get("explain", "").lower() in ("1", "true", "yes")
         queryset = self.filter_queryset(self.get_queryset())
-        return Response({"group_by": group_by, "results": type(self).totals(queryset, group_by)})
+        try:
+            results = type(self).totals(queryset, group_by, basis=basis, explain=explain, user=request.user)
+        except DjangoValidationError as error:
+            raise ValidationError({"basis": error.messages}) from None
+        return Response({"basis": basis, "group_by": group_by, "results": results})
 
 
-def _aggregate_schema(model_name, dimensions):
+def _aggregate_schema(model_name, dimensions, bases):
     return extend_schema(
-        parameters=[OpenApiParameter(
-            "group_by", str, required=True,
-            description=f"Comma-separated dimensions: {', '.join(dimensions)}.",
-        )],
+        parameters=[
+            OpenApiParameter("group_by", str, required=True,
+                             description=f"Comma-separated dimensions: {', '.join(dimensions)}."),
+            OpenApiParameter("basis", str, enum=bases,
+                             description=f"What a cell sums (default {aggregates.DEFAULT_BASIS}): claims = every "
+                                         "claim's figure; consensus = each event figure's consensus once."),
+            OpenApiParameter("explain", bool, description="List the claims and claimants behind each cell."),
+        ],
         responses=AggregateResponseSerializer,
         description=(aggregates.__doc__ or "").strip() + f"\n\nFilters: those of the {model_name} list.",
     )
 
 
-@_aggregate_schema("casualty-figures", aggregates.CASUALTY_DIMENSIONS)
+@_aggregate_schema("casualty-figures", aggregates.CASUALTY_DIMENSIONS, aggregates.BASES)
 class CasualtyAggregateView(AggregateView):
     queryset = CasualtyFigure.objects.all()
     filterset_class = filtersets.CasualtyFigureFilterSet
@@ -283,7 +305,7 @@ class CasualtyAggregateView(AggregateView):
     totals = staticmethod(aggregates.casualty_totals)
 
 
-@_aggregate_schema("equipment-losses", aggregates.EQUIPMENT_DIMENSIONS)
+@_aggregate_schema("equipment-losses", aggregates.EQUIPMENT_DIMENSIONS, (aggregates.CLAIMS,))
 class EquipmentAggregateView(AggregateView):
     queryset = EquipmentLoss.objects.all()
     filterset_class = filtersets.EquipmentLossFilterSet

@@ -28,6 +28,7 @@ from events.models import (
     CasualtyFigure,
     Claim,
     ClaimExcerpt,
+    ClaimInclusion,
     ConsensusFigure,
     Displacement,
     DisplacementPlace,
@@ -175,6 +176,10 @@ SPECS = (
         Column("excerpt_end", "excerpt__end"),
     ), ("claim", "excerpt_document", "excerpt_start", "excerpt_end"),
         notes=("The quote is identified by its document and offsets; it must come from the claim's document.",)),
+    tracked_spec(ClaimInclusion, (
+        Column("claim", "claim", CLAIM, "The claim whose figures contain the other event's (a daily toll)."),
+        Column("event", "event", EVENT, "The included event: consensus totals do not count its figures again."),
+    ), ("claim", "event")),
     tracked_spec(CasualtyFigure, (
         Column("claim", "claim", CLAIM),
         Column("affiliation", "affiliation", ACTOR, "Whose people; empty for civilians."),
