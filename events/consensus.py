@@ -339,6 +339,15 @@ def conflicting_events():
     return ConsensusFigure.objects.filter(conflicting=True).values("event_id")
 
 
+def of_event(event, dissents=None, figures=None) -> dict:
+    """An event's consensus as the doors show it: contested, conflicting, its dissenting claims
+    and its figures (querysets may be given with what their readers prefetch)."""
+    dissents = list(event.dissents.all() if dissents is None else dissents)
+    figures = list(event.consensus_figures.all() if figures is None else figures)
+    return {"event": event.pk, "contested": bool(dissents), "conflicting": any(f.conflicting for f in figures),
+            "dissent": dissents, "figures": figures}
+
+
 def _rows(event_id, claims, facts, roots, contested=False) -> list[dict]:
     """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
     # What depends only on the claim is worked out once per claim, not once per figure.
