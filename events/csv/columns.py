@@ -74,6 +74,19 @@ def quantity_columns() -> tuple[Column, ...]:
     )
 
 
+def claim_columns() -> tuple[Column, ...]:
+    """The row's claim, and what a reader needs to weigh it beside the figure: whether it asserts
+    or denies it, and its grade (so a denial never reads as a second source confirming)."""
+    return (
+        Column("claim", "claim", CLAIM),
+        Column("claim_stance", "claim__stance", importable=False,
+               help="Whether the claim asserts, denies or explains otherwise (export only)."),
+        Column("claim_source_reliability", "claim__claimant__reliability", importable=False,
+               help="The claimant's reliability A–F; with the next column the claim's grade, e.g. B2 (export only)."),
+        Column("claim_credibility", "claim__credibility", importable=False,
+               help="The claim's credibility 1–6 (export only)."),
+    )
+
 
 SPECS = (
     # --- actors ---
@@ -176,7 +189,7 @@ SPECS = (
     ), ("claim", "excerpt_document", "excerpt_start", "excerpt_end"),
         notes=("The quote is identified by its document and offsets; it must come from the claim's document.",)),
     tracked_spec(CasualtyFigure, (
-        Column("claim", "claim", CLAIM),
+        *claim_columns(),
         Column("affiliation", "affiliation", ACTOR, "Whose people; empty for civilians."),
         Column("category", "category"),
         Column("subgroup", "subgroup"),
@@ -191,7 +204,7 @@ SPECS = (
     ), ("claim", "affiliation", "category", "subgroup", "outcome", "place_ref", "place", "date"),
         notes=(FIGURE_NOTE,)),
     tracked_spec(Casualty, (
-        Column("claim", "claim", CLAIM),
+        *claim_columns(),
         Column("name", "name"),
         Column("name_ar", "name_ar"),
         Column("age", "age"),
@@ -207,7 +220,7 @@ SPECS = (
         notes=("name, name_ar, age and sex are personal data: exported as [protected] to users without "
                "permission to see them.", FIGURE_NOTE)),
     tracked_spec(EquipmentLoss, (
-        Column("claim", "claim", CLAIM),
+        *claim_columns(),
         Column("equipment_type", "equipment_type", EQUIPMENT_TYPE),
         Column("status", "status"),
         *quantity_columns(),
@@ -219,7 +232,7 @@ SPECS = (
         Column("evidence_sha256", "evidence_sha256"),
     ), ("claim", "equipment_type", "status", "owner", "place_ref", "place", "date", "evidence_url")),
     tracked_spec(TerritorialChange, (
-        Column("claim", "claim", CLAIM),
+        *claim_columns(),
         *place_columns("place"),
         Column("kind", "kind"),
         Column("gaining", "gaining", ACTOR),
@@ -227,7 +240,7 @@ SPECS = (
         Column("date", "date"),
     ), ("claim", "place_ref", "place", "kind")),
     tracked_spec(Attack, (
-        Column("claim", "claim", CLAIM),
+        *claim_columns(),
         Column("kind", "kind"),
         Column("perpetrator", "perpetrator", ACTOR),
         *place_columns("place"),
@@ -237,7 +250,7 @@ SPECS = (
         Column("date", "date"),
     ), ("claim", "kind", "place_ref", "place", "target")),
     tracked_spec(Displacement, (
-        Column("claim", "claim", CLAIM),
+        *claim_columns(),
         Column("unit", "unit"),
         *quantity_columns(),
         Column("date_start", "date_start"),
@@ -256,9 +269,12 @@ SPECS = (
         Column("claims_used", "claims_used", importable=False),
         Column("independent_sources", "independent_sources", importable=False),
         Column("conflicting", "conflicting", importable=False),
+        Column("contested", "contested", importable=False,
+               help="Some claim denies the event, explains it otherwise or names another perpetrator."),
     ), ("event", "affiliation", "category", "subgroup", "outcome"),
         help="Derived by events.consensus; export only.",
-        notes=("basis (per claim: used or excluded, and why) is in the API, not in files.",)),
+        notes=("basis (per claim: used or excluded, and why) and dissent (the claims that contest the event, "
+               "with their claimants) are in the API (`/api/v1/events/<id>/consensus/`), not in files.",)),
     tracked_spec(DisplacementPlace, (
         Column("displacement", "displacement__claim", DISPLACEMENT,
                "External id of the displacement's claim (the claim must have one displacement)."),
