@@ -243,6 +243,6 @@ def test_admin_shows_who_dissents_and_filters_contested_events(protected_denier,
 
 def test_the_consensus_file_export_has_contested(denied, data_manager):
     stream = io.StringIO()
-    write_csv(export_for("consensusfigure", data_manager), stream)
+    write_csv(export_for("consensusfigure", data_manager), stream, bom=False)
     rows = list(csv.DictReader(io.StringIO(stream.getvalue())))
     assert [(row["low"], row["conflicting"], row["contested"]) for row in rows] == [("12", "false", "true")]
