@@ -74,11 +74,11 @@ def quantity_columns() -> tuple[Column, ...]:
     )
 
 
-def claim_columns() -> tuple[Column, ...]:
-    """The row's claim, and what a reader needs to weigh it beside the figure: whether it asserts
-    or denies it, and its grade (so a denial never reads as a second source confirming)."""
+def claim_weight_columns() -> tuple[Column, ...]:
+    """What a reader needs to weigh the row's claim: whether it asserts or denies it, and its
+    grade (so a denial never reads as a second source confirming). Last, so files keep their
+    layout."""
     return (
-        Column("claim", "claim", CLAIM),
         Column("claim_stance", "claim__stance", importable=False,
                help="Whether the claim asserts, denies or explains otherwise (export only)."),
         Column("claim_source_reliability", "claim__claimant__reliability", importable=False,
@@ -189,7 +189,7 @@ SPECS = (
     ), ("claim", "excerpt_document", "excerpt_start", "excerpt_end"),
         notes=("The quote is identified by its document and offsets; it must come from the claim's document.",)),
     tracked_spec(CasualtyFigure, (
-        *claim_columns(),
+        Column("claim", "claim", CLAIM),
         Column("affiliation", "affiliation", ACTOR, "Whose people; empty for civilians."),
         Column("category", "category"),
         Column("subgroup", "subgroup"),
@@ -201,10 +201,11 @@ SPECS = (
         Column("note", "note"),
         *figure_columns("part_of", "the larger figure of the same claim that includes this one (officers "
                                    "among the soldiers killed)"),
+        *claim_weight_columns(),
     ), ("claim", "affiliation", "category", "subgroup", "outcome", "place_ref", "place", "date"),
         notes=(FIGURE_NOTE,)),
     tracked_spec(Casualty, (
-        *claim_columns(),
+        Column("claim", "claim", CLAIM),
         Column("name", "name"),
         Column("name_ar", "name_ar"),
         Column("age", "age"),
@@ -216,11 +217,12 @@ SPECS = (
         Column("date", "date"),
         *place_columns("place"),
         *figure_columns("figure", "the casualty figure of the same claim this person is counted in"),
+        *claim_weight_columns(),
     ), ("claim", "name", "name_ar", "age", "date"),
         notes=("name, name_ar, age and sex are personal data: exported as [protected] to users without "
                "permission to see them.", FIGURE_NOTE)),
     tracked_spec(EquipmentLoss, (
-        *claim_columns(),
+        Column("claim", "claim", CLAIM),
         Column("equipment_type", "equipment_type", EQUIPMENT_TYPE),
         Column("status", "status"),
         *quantity_columns(),
@@ -230,17 +232,19 @@ SPECS = (
         Column("date", "date"),
         Column("evidence_url", "evidence_url"),
         Column("evidence_sha256", "evidence_sha256"),
+        *claim_weight_columns(),
     ), ("claim", "equipment_type", "status", "owner", "place_ref", "place", "date", "evidence_url")),
     tracked_spec(TerritorialChange, (
-        *claim_columns(),
+        Column("claim", "claim", CLAIM),
         *place_columns("place"),
         Column("kind", "kind"),
         Column("gaining", "gaining", ACTOR),
         Column("losing", "losing", ACTOR),
         Column("date", "date"),
+        *claim_weight_columns(),
     ), ("claim", "place_ref", "place", "kind")),
     tracked_spec(Attack, (
-        *claim_columns(),
+        Column("claim", "claim", CLAIM),
         Column("kind", "kind"),
         Column("perpetrator", "perpetrator", ACTOR),
         *place_columns("place"),
@@ -248,13 +252,15 @@ SPECS = (
         Column("weapon", "weapon"),
         *quantity_columns(),
         Column("date", "date"),
+        *claim_weight_columns(),
     ), ("claim", "kind", "place_ref", "place", "target")),
     tracked_spec(Displacement, (
-        *claim_columns(),
+        Column("claim", "claim", CLAIM),
         Column("unit", "unit"),
         *quantity_columns(),
         Column("date_start", "date_start"),
         Column("date_end", "date_end"),
+        *claim_weight_columns(),
     ), ("claim", "unit", "wording")),
     # Derived by events.consensus, never imported: exported for researchers.
     ModelSpec(ConsensusFigure, (
