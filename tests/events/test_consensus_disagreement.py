@@ -189,7 +189,7 @@ def test_api_consensus_figures_filter_and_csv(protected_denier, strike, research
     assert [(row["event"], row["dissent"]) for row in uncontested] == [(quiet.pk, [])]
     text = api.get("/api/v1/consensus-figures/", {"contested": "true", "format": "csv"}).content.decode()
     row = next(csv.DictReader(io.StringIO(text)))
-    assert row["contested"] == "True" and "State TV" in row["dissent"] and "A resident of Ariha" in row["dissent"]
+    assert row["contested"] == "true" and "State TV" in row["dissent"] and "A resident of Ariha" in row["dissent"]
     assert "Abu Khalid" not in text
 
 
