@@ -16,6 +16,7 @@ from events import consensus, territory
 from events.places import learn_alias, resolve_place
 from events.models import (
     ConsensusFigure,
+    Dissent,
     Actor,
     ActorAlias,
     ActorMembership,
@@ -334,12 +335,100 @@ def _range(entry):
     return f"{low if low is not None else '?'}–{high if high is not None else '…'}"
 
 
+def render_dissent(dissents):
+    """An event's dissenting claims as a small table: who says what (the claimant as this reader
+    may see it: Source.__str__ asks conflictdb.protection), stance, grade."""
+    if not dissents:
+        return "—"
+    rows = format_html_join(
+        "", "<tr><td><a href=\"{}\">#{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((reverse("admin:events_claim_change", args=[d.claim_id]), d.claim_id, d.claim.claimant, d.claim.grade,
+          d.get_kind_display() + (f": {d.perpetrator}" if d.perpetrator_id else ""), d.claim.statement,
+          ", ".join(f"#{pk}" for pk in d.against) or "—")
+         for d in dissents),
+    )
+    return format_html("<table><tr><th>Claim</th><th>Claimant</th><th>Grade</th><th>Dissent</th><th>Says</th>"
+                       "<th>Against</th></tr>{}</table>", rows)
+
+
+class DissentInline(admin.TabularInline):
+    """The event's dissenting claims (derived, read-only; rule in events/consensus.py)."""
+
+    model = Dissent
+    fk_name = "event"
+    fields = ("claim_link", "claimant", "stance", "grade", "kind", "perpetrator", "statement", "against")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = ("contested: claims that deny the event, explain it otherwise or name another "
+                           "perpetrator (see docs/methodology.md)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("claim__claimant", "perpetrator")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Claim")
+    def claim_link(self, obj):
+        return format_html("<a href=\"{}\">#{}</a>", reverse("admin:events_claim_change", args=[obj.claim_id]),
+                           obj.claim_id)
+
+    @admin.display(description="Claimant")
+    def claimant(self, obj):
+        return str(obj.claim.claimant)
+
+    @admin.display(description="Stance")
+    def stance(self, obj):
+        return obj.claim.get_stance_display()
+
+    @admin.display(description="Grade")
+    def grade(self, obj):
+        return obj.claim.grade
+
+    @admin.display(description="Says")
+    def statement(self, obj):
+        return obj.claim.statement
+
+
+class ContestedEventFilter(admin.SimpleListFilter):
+    """Events some claim denies, explains otherwise or gives another perpetrator (events.consensus)."""
+
+    title = "contested"
+    parameter_name = "contested"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            lookup = {"pk__in": consensus.contested_events()}
+            return queryset.filter(**lookup) if self.value() == "yes" else queryset.exclude(**lookup)
+        return queryset
+
+
+class ConflictingEventFilter(ContestedEventFilter):
+    """Events with a consensus figure whose credible claims' ranges do not overlap."""
+
+    title = "conflicting figures"
+    parameter_name = "conflicting"
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            lookup = {"pk__in": consensus.conflicting_events()}
+            return queryset.filter(**lookup) if self.value() == "yes" else queryset.exclude(**lookup)
+        return queryset
+
+
 class ConsensusInline(admin.TabularInline):
     """The event's consensus figures (derived, read-only; rule in events/consensus.py)."""
 
     model = ConsensusFigure
     fields = ("affiliation", "category", "subgroup", "outcome", "low", "best", "high", "independent_sources",
-              "conflicting", "basis_table")
+              "conflicting", "contested", "basis_table")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -361,16 +450,20 @@ class ConsensusFigureAdmin(ReadOnlyAdmin):
     """Every event's consensus figures; filter on "conflicting" for the verifiers' worklist."""
 
     list_display = ("event", "affiliation", "category", "subgroup", "outcome", "low", "best", "high",
-                    "claims_used", "independent_sources", "conflicting")
+                    "claims_used", "independent_sources", "conflicting", "contested")
     list_select_related = ("event", "affiliation")
-    list_filter = ("conflicting", "category", "outcome")
+    list_filter = ("conflicting", "contested", "category", "outcome")
     search_fields = ("event__title", "affiliation__name")
-    readonly_fields = ("basis_table",)
+    readonly_fields = ("basis_table", "dissent_table")
     exclude = ("basis",)
 
     @admin.display(description="Basis")
     def basis_table(self, obj):
         return render_basis(obj.basis)
+
+    @admin.display(description="Dissenting claims (the event's)")
+    def dissent_table(self, obj):
+        return render_dissent(list(obj.event.dissents.select_related("claim__claimant", "perpetrator")))
 
 
 class InConflictFilter(admin.SimpleListFilter):
@@ -392,12 +485,13 @@ class InConflictFilter(admin.SimpleListFilter):
 class EventAdmin(TrackedAdmin):
     list_display = ("title", "event_type", "sub_event_type", "date_start", "date_end", "date_precision",
                     "verification_status")
-    list_filter = ("event_type", "sub_event_type", "date_precision", "civilian_targeting", "verification_status")
+    list_filter = ("event_type", "sub_event_type", "date_precision", "civilian_targeting", ContestedEventFilter,
+                   ConflictingEventFilter, "verification_status")
     search_fields = ("title", "summary", "external_id", "acled_id", "ucdp_id")
     date_hierarchy = "date_start"
     fields = ("title", "summary", ("event_type", "sub_event_type"), ("date_start", "date_end", "date_precision"),
               "civilian_targeting", ("external_id", "acled_id", "ucdp_id"), "verification_status")
-    inlines = [ConsensusInline, EventLocationInline, EventActorInline, EventClaimInline]
+    inlines = [ConsensusInline, DissentInline, EventLocationInline, EventActorInline, EventClaimInline]
     change_list_template = "admin/events/event/change_list.html"
 
     def changelist_view(self, request, extra_context=None):

@@ -30,6 +30,18 @@ or source that feeds it is saved:
   down, "about" / "at least" / "more than" → its low; words alone ("dozens") → unknown;
 - conflicting when the used figures' ranges do not all overlap (some low above another's high).
 Unknown stays unknown: with no number among the used figures low, best and high are null.
+
+Disagreement (per event, recomputed with its consensus): a claim *dissents* — and its event and
+every consensus figure of it are *contested* — when it
+- denies the event (stance `denies`) or explains it otherwise (stance `explains`: an accident, a
+  different cause); it contradicts every asserting claim of the event;
+- names another perpetrator for the same attack: two asserting claims of the event report
+  attacks on the same place (or one names no place) by perpetrators that differ, neither a
+  coalition the other belongs to; each of the two claims dissents, naming its perpetrator.
+Retracted claims and claims marked false dissent from nothing; every other grade does (the
+grade is shown beside it, the reader weighs it). Each dissent is kept as a `Dissent` row (claim,
+kind, perpetrator, the claims it contradicts); who says it is the claim's claimant, shown to
+each reader as conflictdb.protection allows. `conflicting` stays the range rule above.
 """
 
 from collections import defaultdict
@@ -41,7 +53,16 @@ from django.utils import timezone
 
 from conflictdb import bulk, signals, verification
 from conflictdb.models import VerificationStatus as S
-from events.models import CasualtyFigure, Claim, ConsensusFigure, EquipmentLoss, TerritorialChange
+from events.models import (
+    ActorMembership,
+    Attack,
+    CasualtyFigure,
+    Claim,
+    ConsensusFigure,
+    Dissent,
+    EquipmentLoss,
+    TerritorialChange,
+)
 from events.vocabularies import Qualifier
 from sources.models import Document, Source
 
@@ -50,6 +71,8 @@ RELIABILITY_RANK = {grade: rank for rank, grade in enumerate("ABCDFE")}
 CREDIBILITY_RANK = {grade: rank for rank, grade in enumerate((1, 2, 3, 4, 6, 5))}
 STATUS_RANK = {S.VERIFIED: 0, S.CORROBORATED: 1, S.UNVERIFIED: 2, S.DISPUTED: 3}
 PRECISION_RANK = {Qualifier.EXACT: 0, Qualifier.RANGE: 1, Qualifier.ABOUT: 2}
+DISSENTING_STANCES = {Claim.Stance.DENIES: Dissent.Kind.DENIAL, Claim.Stance.EXPLAINS: Dissent.Kind.EXPLANATION}
+DISSENT_REASON = {Claim.Stance.DENIES: "the claim denies it", Claim.Stance.EXPLAINS: "the claim explains it otherwise"}
 
 
 # --- independence -------------------------------------------------------------------------------
@@ -236,8 +259,8 @@ def _best_value(fact):
 def _exclusion(claim):
     if claim.verification_status in EXCLUDED_STATUSES:
         return f"the claim is {EXCLUDED_STATUSES[claim.verification_status]}"
-    if claim.stance != "asserts":
-        return "the claim denies it"
+    if claim.stance != Claim.Stance.ASSERTS:
+        return DISSENT_REASON.get(claim.stance, "the claim does not assert it")
     if claim.credibility == 5:
         return "credibility 5 (improbable)"
     if claim.claimant.reliability == "E":
@@ -251,7 +274,81 @@ def _claim_rank(claim):
             STATUS_RANK.get(claim.verification_status, 9))
 
 
-def _rows(event_id, claims, facts, roots) -> list[dict]:
+# --- disagreement -------------------------------------------------------------------------------
+
+class AttackFact(NamedTuple):
+    claim_id: int
+    place_id: int | None
+    perpetrator_id: int | None
+
+
+def _attack_facts(event_ids) -> dict[int, list[AttackFact]]:
+    """Attacks by claim id, for every claim of the given events."""
+    attacks = defaultdict(list)
+    for claim, place, perpetrator in _values(Attack.objects.filter(claim__event_id__in=event_ids)
+                                             .values_list("claim_id", "place_id", "perpetrator_id")):
+        attacks[claim].append(AttackFact(claim, place, perpetrator))
+    return attacks
+
+
+def _coalition_pairs(attacks) -> set[tuple[int, int]]:
+    """(member, coalition) pairs among the perpetrators named: a coalition and its member are not
+    two different perpetrators."""
+    actors = {a.perpetrator_id for facts in attacks.values() for a in facts} - {None}
+    if len(actors) < 2:
+        return set()
+    return set(ActorMembership.objects.filter(member__in=actors, coalition__in=actors)
+               .values_list("member_id", "coalition_id"))
+
+
+def _different_perpetrators(a, b, coalitions) -> bool:
+    return (a is not None and b is not None and a != b
+            and (a, b) not in coalitions and (b, a) not in coalitions)
+
+
+def _same_attack(a: AttackFact, b: AttackFact) -> bool:
+    return a.place_id is None or b.place_id is None or a.place_id == b.place_id
+
+
+def _dissents(event_id, claims, attacks, coalitions) -> list[dict]:
+    """The dissent rows of one event (unsaved dicts): denials, other explanations, other perpetrators."""
+    counted = [c for c in claims if c.verification_status not in EXCLUDED_STATUSES]
+    asserting = [c.pk for c in counted if c.stance == Claim.Stance.ASSERTS]
+    rows = [{"event_id": event_id, "claim_id": c.pk, "kind": DISSENTING_STANCES[c.stance], "perpetrator_id": None,
+             "against": asserting} for c in counted if c.stance in DISSENTING_STANCES]
+    named = [a for pk in asserting for a in attacks.get(pk, ()) if a.perpetrator_id is not None]
+    against = defaultdict(set)  # (claim, its perpetrator) → claims naming another for the same attack
+    for i, mine in enumerate(named):
+        for other in named[i + 1:]:
+            if (mine.claim_id != other.claim_id and _same_attack(mine, other)
+                    and _different_perpetrators(mine.perpetrator_id, other.perpetrator_id, coalitions)):
+                against[(mine.claim_id, mine.perpetrator_id)].add(other.claim_id)
+                against[(other.claim_id, other.perpetrator_id)].add(mine.claim_id)
+    rows += [{"event_id": event_id, "claim_id": claim, "kind": Dissent.Kind.PERPETRATOR, "perpetrator_id": actor,
+              "against": sorted(others)} for (claim, actor), others in sorted(against.items())]
+    return rows
+
+
+def contested_events():
+    """Ids of contested events (a subquery): some claim about them dissents."""
+    return Dissent.objects.values("event_id")
+
+
+def conflicting_events():
+    """Ids of events with a conflicting consensus figure (a subquery)."""
+    return ConsensusFigure.objects.filter(conflicting=True).values("event_id")
+
+
+def of_event(event, dissents=None, figures=None) -> dict:
+    """An event's consensus as the doors show it: contested, conflicting, its dissenting claims
+    and its figures (querysets may be given with what their readers prefetch)."""
+    dissents = list(event.dissents.all() if dissents is None else dissents)
+    figures = list(event.consensus_figures.all() if figures is None else figures)
+    return {"event": event.pk, "contested": bool(dissents), "conflicting": any(f.conflicting for f in figures),
+            "dissent": dissents, "figures": figures}
+
+
+def _rows(event_id, claims, facts, roots, contested=False) -> list[dict]:
     """The consensus rows of one event (unsaved dicts), one per casualty-figure key."""
     # What depends only on the claim is worked out once per claim, not once per figure.
     excluded = {c.pk: _exclusion(c) for c in claims}
@@ -299,7 +396,8 @@ def _rows(event_id, claims, facts, roots) -> list[dict]:
         used_claims = {f.claim_id for f in used}
         rows.append({"event_id": event_id, "affiliation_id": affiliation, "category": category, "subgroup": subgroup,
                      "outcome": outcome, "low": low, "best": best, "high": high, "claims_used": len(used_claims),
-                     "independent_sources": groups.count(used_claims), "conflicting": conflicting, "basis": basis})
+                     "independent_sources": groups.count(used_claims), "conflicting": conflicting,
+                     "contested": contested, "basis": basis})
     return rows
 
 
@@ -315,6 +413,8 @@ def recompute(event_ids):
         return
     fields = bulk.columns(ConsensusFigure, exclude=("id", "computed_at"))
     attnames = [field.attname for field in fields]
+    dissent_fields = bulk.columns(Dissent, exclude=("id", "computed_at"))
+    dissent_attnames = [field.attname for field in dissent_fields]
     with transaction.atomic():
         for start in range(0, len(event_ids), _RECOMPUTE_CHUNK):
             chunk = event_ids[start : start + _RECOMPUTE_CHUNK]
@@ -325,11 +425,22 @@ def recompute(event_ids):
             by_event = defaultdict(list)
             for claim in claims:
                 by_event[claim.event_id].append(claim)
+            attacks = _attack_facts(chunk)
+            coalitions = _coalition_pairs(attacks)
             ConsensusFigure.objects.filter(event_id__in=chunk).delete()
-            # A list, not a generator: nothing may query the connection while COPY writes to it.
-            rows = [row for event_id in chunk for row in _rows(event_id, by_event[event_id], facts, roots)]
+            Dissent.objects.filter(event_id__in=chunk).delete()
+            # Lists, not generators: nothing may query the connection while COPY writes to it.
+            dissents = [row for event_id in chunk
+                        for row in _dissents(event_id, by_event[event_id], attacks, coalitions)]
+            contested = {row["event_id"] for row in dissents}
+            rows = [row for event_id in chunk
+                    for row in _rows(event_id, by_event[event_id], facts, roots, event_id in contested)]
+            now = timezone.now()
             bulk.insert(ConsensusFigure, fields, ([row[name] for name in attnames] for row in rows),
-                        shared={"computed_at": timezone.now()})
+                        shared={"computed_at": now})
+            if dissents:
+                bulk.insert(Dissent, dissent_fields, ([row[name] for name in dissent_attnames] for row in dissents),
+                            shared={"computed_at": now})
 
 
 def recompute_for_claims(claim_ids):
@@ -371,7 +482,7 @@ def _follow_writes(sender, records, **kwargs):
         for claim in records:
             events |= {claim.event_id, getattr(claim, "_loaded_event_id", None)}
             claim._loaded_event_id = claim.event_id
-    elif sender is CasualtyFigure:
+    elif sender in (CasualtyFigure, Attack):  # attacks: who is named as perpetrator may contest the event
         claims = set()
         for figure in records:
             claims |= {figure.claim_id, getattr(figure, "_loaded_claim_id", None)}  # a moved figure leaves one event
@@ -379,6 +490,10 @@ def _follow_writes(sender, records, **kwargs):
         claims.discard(None)
         if claims:
             events = set(Claim.objects.filter(pk__in=claims).values_list("event_id", flat=True))
+    elif sender is ActorMembership:  # a coalition and its member are one perpetrator
+        actors = {pk for m in records for pk in (m.member_id, m.coalition_id)}
+        events = set(Claim.objects.filter(attacks__perpetrator__in=actors).exclude(event=None)
+                     .values_list("event_id", flat=True))
     elif sender is Document:  # a new document has no claims yet: events_of_documents finds none
         events = events_of_documents([document.pk for document in records if document.pk is not None])
     elif sender is Source:

@@ -9,7 +9,7 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from conflictdb.filtersets import TrackedFilterSet, overlapping
-from events import naming, selectors
+from events import consensus, naming, selectors
 from events.models import (
     Actor,
     ActorAlias,
@@ -99,6 +99,13 @@ class ClaimScopedFilterSet(TrackedFilterSet):
         choices=Claim.Credibility.choices, method="filter_credibility", help_text="Claim credibility 1–6."
     )
     document = django_filters.NumberFilter(method="filter_document", help_text="Document id.")
+    contested = django_filters.BooleanFilter(
+        method="filter_contested",
+        help_text="Records of events some claim denies, explains otherwise or gives another perpetrator "
+                  "(docs/methodology.md, Denials and contradictions).")
+    conflicting = django_filters.BooleanFilter(
+        method="filter_conflicting", help_text="Records of events with a consensus figure whose credible claims "
+                                               "do not agree.")
 
     def _p(self, path):
         return f"{self.claim_prefix}{path}"
@@ -165,6 +172,20 @@ class ClaimScopedFilterSet(TrackedFilterSet):
 
     def filter_document(self, queryset, name, value):
         return queryset.filter(**{self._p("document_id"): value})
+
+    def filter_contested(self, queryset, name, value):
+        return by_events(queryset, self._p("event_id"), consensus.contested_events(), value)
+
+    def filter_conflicting(self, queryset, name, value):
+        return by_events(queryset, self._p("event_id"), consensus.conflicting_events(), value)
+
+
+def by_events(queryset, path, events, wanted):
+    """Records whose event is (wanted=True) or is not (False) among `events` (a subquery of ids)."""
+    if wanted is None:
+        return queryset
+    lookup = {f"{path}__in": events}
+    return queryset.filter(**lookup) if wanted else queryset.exclude(**lookup)
 
 
 class ClaimFilterSet(ClaimScopedFilterSet):
@@ -261,10 +282,21 @@ class EventFilterSet(TrackedFilterSet):
     pcode = django_filters.CharFilter(method="filter_location", help_text="P-code of a place or admin area.")
     bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
     external_id = django_filters.CharFilter()
+    contested = django_filters.BooleanFilter(
+        method="filter_contested", help_text="Events some claim denies, explains otherwise or gives another "
+                                             "perpetrator (their dissent: …/consensus/).")
+    conflicting = django_filters.BooleanFilter(
+        method="filter_conflicting", help_text="Events with a consensus figure whose credible claims do not agree.")
 
     class Meta:
         model = Event
         fields = ["date_precision", "civilian_targeting", "acled_id", "ucdp_id"]
+
+    def filter_contested(self, queryset, name, value):
+        return by_events(queryset, "id", consensus.contested_events(), value)
+
+    def filter_conflicting(self, queryset, name, value):
+        return by_events(queryset, "id", consensus.conflicting_events(), value)
 
     def filter_dates(self, queryset, name, value):
         data = self.form.cleaned_data
@@ -348,6 +380,8 @@ class ConsensusFigureFilterSet(django_filters.FilterSet):
     """Consensus figures: by event, party, figure and whether credible claims conflict."""
 
     conflicting = django_filters.BooleanFilter(help_text="Only figures whose credible claims do not agree.")
+    contested = django_filters.BooleanFilter(help_text="Only figures of events some claim denies, explains "
+                                                       "otherwise or gives another perpetrator.")
 
     class Meta:
         model = ConsensusFigure

@@ -422,6 +422,9 @@ class Claim(TrackedModel):
     class Stance(models.TextChoices):
         ASSERTS = "asserts", "Asserts"
         DENIES = "denies", "Denies"
+        # Another account of the same event (an accident, a different cause): it contests the
+        # event like a denial does (events.consensus).
+        EXPLAINS = "explains", "Explains otherwise"
 
     class Credibility(models.IntegerChoices):
         """Admiralty information credibility."""
@@ -813,6 +816,12 @@ class Attack(Quantity, TrackedModel):
     class Meta(Quantity.Meta):
         pass
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        record._loaded_claim_id = record.__dict__.get("claim_id")  # a moved attack leaves its event's dissent
+        return record
+
     def __str__(self):
         return f"{self.get_kind_display()} on {self.place or self.target or '?'}"
 
@@ -875,6 +884,11 @@ class ConsensusFigure(models.Model):
     claims_used = models.PositiveIntegerField(default=0)
     independent_sources = models.PositiveIntegerField(default=0)
     conflicting = models.BooleanField(default=False, help_text="Some credible claims' ranges do not overlap.")
+    contested = models.BooleanField(
+        default=False,
+        help_text="A claim about the event denies it, explains it otherwise or names another perpetrator "
+                  "(the event's dissenting claims).",
+    )
     basis = models.JSONField(default=list, help_text="Per claim: used or excluded, and why.")
     computed_at = models.DateTimeField(auto_now=True)
 
@@ -882,8 +896,39 @@ class ConsensusFigure(models.Model):
         ordering = ["event", "category", "outcome", "pk"]
         indexes = [  # the event's foreign-key index serves event lookups
             models.Index(fields=["conflicting"], name="consensus_conflicting_idx"),
+            models.Index(fields=["contested"], name="consensus_contested_idx"),
         ]
 
     def __str__(self):
         whose = self.affiliation or self.get_category_display()
         return f"{whose} {self.get_outcome_display().lower()}: {self.low}/{self.best}/{self.high}"
+
+
+class Dissent(models.Model):
+    """A claim that denies or contradicts others about the same event: what makes the event
+    *contested*. Derived data, never edited: events.consensus.recompute() rewrites an event's
+    rows with its consensus figures (rule in events/consensus.py and docs/methodology.md).
+    Who says it is the claim's claimant, shown to each reader as conflictdb.protection allows."""
+
+    class Kind(models.TextChoices):
+        DENIAL = "denial", "Denies it"
+        EXPLANATION = "explanation", "Explains it otherwise"
+        PERPETRATOR = "perpetrator", "Names another perpetrator"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="dissents")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="dissents")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    perpetrator = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="For another perpetrator: whom this claim names for the attack.",
+    )
+    against = models.JSONField(default=list, help_text="Ids of the claims it contradicts (every asserting claim, "
+                                                      "for a denial or another explanation).")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["event", "claim", "kind", "pk"]
+        verbose_name = "dissenting claim"
+
+    def __str__(self):
+        return f"Claim #{self.claim_id}: {self.get_kind_display().lower()}"

@@ -55,8 +55,15 @@ class CSVRenderer(BaseRenderer):
         return buffer.getvalue().encode(self.charset)
 
 
+def _point(row):
+    if isinstance(row, dict) and row.get("latitude") is not None and row.get("longitude") is not None:
+        return {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]}
+    return None
+
+
 class GeoJSONRenderer(BaseRenderer):
-    """A FeatureCollection; each row's `geometry` (or latitude/longitude) is the point."""
+    """A FeatureCollection; each row's `geometry` (or latitude/longitude, or its nested `place`'s)
+    is the point; every other field, nested records included, is in the properties."""
 
     media_type = "application/geo+json"
     format = "geojson"
@@ -69,8 +76,8 @@ class GeoJSONRenderer(BaseRenderer):
         for row in _rows(data):
             row = dict(row)
             geometry = row.pop("geometry", None)
-            if geometry is None and row.get("latitude") is not None and row.get("longitude") is not None:
-                geometry = {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]}
+            if geometry is None:
+                geometry = _point(row) or _point(row.get("place"))
             features.append({"type": "Feature", "id": row.get("id"), "geometry": geometry, "properties": row})
         collection = {"type": "FeatureCollection", "features": features}
         if isinstance(data, dict) and "next" in data:

@@ -1,3 +1,4 @@
+from django.db.models import Prefetch
 from rest_framework import serializers
 
 from conflictdb import protection
@@ -13,6 +14,7 @@ from events.models import (
     CasualtyFigure,
     ConsensusFigure,
     Claim,
+    Dissent,
     ClaimExcerpt,
     ClaimInclusion,
     Displacement,
@@ -76,7 +78,9 @@ fast.register_property(Claim, "grade", ("claimant__reliability", "credibility"),
 
 
 class ClaimContextSerializer(serializers.ModelSerializer):
-    """The claim behind a figure: who says it, where, in which words, and how it is graded."""
+    """The claim behind a figure: who says it, where, in which words, whether it asserts or
+    denies it (`stance`: a denial must never read as a second source confirming), and how it is
+    graded."""
 
     claimant = SourceBriefSerializer()
     document = DocumentBriefSerializer()
@@ -86,8 +90,8 @@ class ClaimContextSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ("id", "statement", "event", "claimant", "document", "quotes", "credibility", "source_reliability",
-                  "grade", "verification_status")
+        fields = ("id", "statement", "stance", "event", "claimant", "document", "quotes", "credibility",
+                  "source_reliability", "grade", "verification_status")
 
 
 # --- actors -----------------------------------------------------------------------------------
@@ -263,7 +267,7 @@ class ClaimSerializer(TrackedSerializer):
         fields = ("id", "external_id", "event", "document", "claimant", "quotes", "stance", "statement", "date_start",
                   "date_end", "date_precision", "credibility", "source_reliability", "grade", "includes_events",
                   "verification_status", "provenance")
-        brief_fields = ("id", "statement", "grade", "verification_status")
+        brief_fields = ("id", "statement", "stance", "grade", "verification_status")
 
 
 class ClaimInclusionSerializer(TrackedSerializer):
@@ -286,7 +290,8 @@ class ClaimExcerptSerializer(TrackedSerializer):
 
 
 class ClaimChildSerializer(TrackedSerializer):
-    """Records a claim states: written with a claim id, read with the claim's full context."""
+    """Records a claim states: written with a claim id, read with the claim's full context (its
+    stance and grade included, in the brief form too)."""
 
     claim = NestedRelatedField(ClaimContextSerializer, queryset=Claim.objects.all())
 
@@ -300,7 +305,7 @@ class CasualtyFigureSerializer(ClaimChildSerializer):
         model = CasualtyFigure
         fields = ("id", "claim", "affiliation", "category", "subgroup", "outcome", *QUANTITY_FIELDS, "perpetrator",
                   "place", "date", "note", "part_of", "verification_status", "provenance")
-        brief_fields = ("id", "category", "subgroup", "outcome", "low", "high", "qualifier")
+        brief_fields = ("id", "claim", "category", "subgroup", "outcome", "low", "high", "qualifier")
 
 
 class CasualtySerializer(ClaimChildSerializer):
@@ -315,7 +320,7 @@ class CasualtySerializer(ClaimChildSerializer):
         model = Casualty
         fields = ("id", "claim", "figure", "name", "name_ar", "age", "age_group", "sex", "category", "outcome",
                   "occupation", "date", "place", "verification_status", "provenance")
-        brief_fields = ("id", "category", "outcome")
+        brief_fields = ("id", "claim", "category", "outcome")
 
 
 class EquipmentLossSerializer(ClaimChildSerializer):
@@ -328,7 +333,7 @@ class EquipmentLossSerializer(ClaimChildSerializer):
         model = EquipmentLoss
         fields = ("id", "claim", "equipment_type", "status", *QUANTITY_FIELDS, "owner", "captor", "place", "date",
                   "evidence_url", "evidence_sha256", "verification_status", "provenance")
-        brief_fields = ("id", "equipment_type", "status", "low", "high", "qualifier")
+        brief_fields = ("id", "claim", "equipment_type", "status", "low", "high", "qualifier")
 
 
 class TerritorialChangeSerializer(ClaimChildSerializer):
@@ -339,7 +344,7 @@ class TerritorialChangeSerializer(ClaimChildSerializer):
     class Meta(TrackedSerializer.Meta):
         model = TerritorialChange
         fields = ("id", "claim", "place", "kind", "gaining", "losing", "date", "verification_status", "provenance")
-        brief_fields = ("id", "place", "kind", "date")
+        brief_fields = ("id", "claim", "place", "kind", "date")
 
 
 class AttackSerializer(ClaimChildSerializer):
@@ -350,7 +355,7 @@ class AttackSerializer(ClaimChildSerializer):
         model = Attack
         fields = ("id", "claim", "kind", "perpetrator", "place", "target", "weapon", *QUANTITY_FIELDS, "date",
                   "verification_status", "provenance")
-        brief_fields = ("id", "kind", "place")
+        brief_fields = ("id", "claim", "kind", "place")
 
 
 class DisplacementPlaceRoleSerializer(serializers.ModelSerializer):
@@ -368,7 +373,7 @@ class DisplacementSerializer(ClaimChildSerializer):
         model = Displacement
         fields = ("id", "claim", *QUANTITY_FIELDS, "unit", "date_start", "date_end", "places", "verification_status",
                   "provenance")
-        brief_fields = ("id", "low", "high", "qualifier", "unit")
+        brief_fields = ("id", "claim", "low", "high", "qualifier", "unit")
 
 
 class DisplacementPlaceSerializer(TrackedSerializer):
@@ -417,17 +422,65 @@ class AggregateResponseSerializer(serializers.Serializer):
     results = AggregateCellSerializer(many=True)
 
 
+class DissentSerializer(serializers.ModelSerializer):
+    """A claim that denies or contradicts others about the event: who says what (the claimant as
+    this reader may see it), its stance and grade, and the claims it contradicts."""
+
+    claimant = SourceBriefSerializer(source="claim.claimant")
+    stance = serializers.CharField(source="claim.stance")
+    grade = serializers.CharField(source="claim.grade", help_text="Source reliability and claim credibility, e.g. B2.")
+    statement = serializers.CharField(source="claim.statement", help_text="What the dissenting claim says.")
+    verification_status = serializers.CharField(source="claim.verification_status")
+    perpetrator = ActorBriefSerializer(allow_null=True, help_text="For another perpetrator: whom this claim names.")
+    against = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the claims it contradicts.")
+
+    class Meta:
+        model = Dissent
+        fields = ("claim", "claimant", "kind", "stance", "grade", "statement", "perpetrator", "against",
+                  "verification_status")
+
+
+def dissent_prefetch(path="dissents"):
+    """What DissentSerializer reads, in one query per page."""
+    return Prefetch(path, queryset=Dissent.objects.select_related("claim__claimant", "perpetrator")
+                    .order_by("claim_id", "kind", "pk"))
+
+
 class ConsensusFigureSerializer(serializers.ModelSerializer):
-    """An event's consensus low / best / high for one figure, with the claims it rests on and why."""
+    """An event's consensus low / best / high for one figure, with the claims it rests on and why,
+    and the event's dissenting claims beside it."""
 
     affiliation_name = serializers.CharField(source="affiliation.name", allow_null=True, default=None)
     basis = serializers.JSONField(help_text="Per claim: grade, figure, whether it was used and why "
                                             "(rule: docs/methodology.md).")
+    dissent = DissentSerializer(source="event.dissents", many=True,
+                                help_text="The event's claims that deny it, explain it otherwise or name another "
+                                          "perpetrator (contested).")
 
     class Meta:
         model = ConsensusFigure
         fields = ("id", "event", "affiliation", "affiliation_name", "category", "subgroup", "outcome", "low", "best",
-                  "high", "claims_used", "independent_sources", "conflicting", "basis", "computed_at")
+                  "high", "claims_used", "independent_sources", "conflicting", "contested", "dissent", "basis",
+                  "computed_at")
+
+
+class EventFigureSerializer(ConsensusFigureSerializer):
+    """A consensus figure inside its event's consensus (the event's dissent is listed once, beside)."""
+
+    class Meta(ConsensusFigureSerializer.Meta):
+        fields = tuple(name for name in ConsensusFigureSerializer.Meta.fields if name != "dissent")
+
+
+class EventConsensusSerializer(serializers.Serializer):
+    """An event's consensus (events.consensus.of_event): whether it is contested or conflicting,
+    who dissents and what they say, and its figures."""
+
+    event = serializers.IntegerField()
+    contested = serializers.BooleanField(help_text="Some claim denies the event, explains it otherwise or names "
+                                                   "another perpetrator (listed in dissent).")
+    conflicting = serializers.BooleanField(help_text="Some figure's credible claims' ranges do not overlap.")
+    dissent = DissentSerializer(many=True)
+    figures = EventFigureSerializer(many=True)
 
 
 class CorroborationSerializer(serializers.Serializer):

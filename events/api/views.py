@@ -127,12 +127,16 @@ class EventViewSet(GeoJSONMixin, FastListMixin, TrackedViewSet):
     search_fields = ("title", "summary")
     ordering_fields = ("id", "date_start", "date_end", "event_type", "created_at", "updated_at")
 
-    @extend_schema(responses=serializers.ConsensusFigureSerializer(many=True),
-                   description="The event's consensus figures (low / best / high) with the claims they rest on.")
+    @extend_schema(responses=serializers.EventConsensusSerializer,
+                   description="The event's consensus: its figures (low / best / high) with the claims they rest "
+                               "on, whether it is contested or conflicting, and the claims that deny it, explain "
+                               "it otherwise or name another perpetrator, with their claimants.")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def consensus(self, request, pk=None):
-        figures = self.get_object().consensus_figures.select_related("affiliation")
-        return Response(serializers.ConsensusFigureSerializer(figures, many=True).data)
+        event = self.get_object()
+        dissents = serializers.dissent_prefetch().queryset.filter(event=event)
+        view = consensus.of_event(event, dissents, event.consensus_figures.select_related("affiliation"))
+        return Response(serializers.EventConsensusSerializer(view, context=self.get_serializer_context()).data)
 
 
 class EventLocationViewSet(FastListMixin, TrackedViewSet):
@@ -178,8 +182,9 @@ class ClaimExcerptViewSet(FastListMixin, TrackedViewSet):
     ordering_fields = ("id",)
 
 
-class ClaimChildViewSet(FastListMixin, TrackedViewSet):
-    """Endpoints for what claims state; each row carries its claim's full context."""
+class ClaimChildViewSet(GeoJSONMixin, FastListMixin, TrackedViewSet):
+    """Endpoints for what claims state; each row carries its claim's full context (stance and
+    grade included) in JSON, CSV and GeoJSON (the point: the record's place)."""
 
     child_related: tuple[str, ...] = ()
 
@@ -315,9 +320,11 @@ class EquipmentAggregateView(AggregateView):
 
 
 class ConsensusFigureListView(ListAPIView):
-    """Consensus figures of every event; `?conflicting=true` is the verifiers' worklist."""
+    """Consensus figures of every event, each with its event's dissenting claims;
+    `?conflicting=true` is the verifiers' worklist, `?contested=true` the disputed events."""
 
-    queryset = ConsensusFigure.objects.select_related("affiliation").order_by("event_id", "id")
+    queryset = (ConsensusFigure.objects.select_related("affiliation", "event")
+                .prefetch_related(serializers.dissent_prefetch("event__dissents")).order_by("event_id", "id"))
     serializer_class = serializers.ConsensusFigureSerializer
     filterset_class = filtersets.ConsensusFigureFilterSet
     filter_backends = [DjangoFilterBackend]

@@ -75,6 +75,19 @@ def quantity_columns() -> tuple[Column, ...]:
     )
 
 
+def claim_weight_columns() -> tuple[Column, ...]:
+    """What a reader needs to weigh the row's claim: whether it asserts or denies it, and its
+    grade (so a denial never reads as a second source confirming). Last, so files keep their
+    layout."""
+    return (
+        Column("claim_stance", "claim__stance", importable=False,
+               help="Whether the claim asserts, denies or explains otherwise (export only)."),
+        Column("claim_source_reliability", "claim__claimant__reliability", importable=False,
+               help="The claimant's reliability A–F; with the next column the claim's grade, e.g. B2 (export only)."),
+        Column("claim_credibility", "claim__credibility", importable=False,
+               help="The claim's credibility 1–6 (export only)."),
+    )
+
 
 SPECS = (
     # --- actors ---
@@ -193,6 +206,7 @@ SPECS = (
         Column("note", "note"),
         *figure_columns("part_of", "the larger figure of the same claim that includes this one (officers "
                                    "among the soldiers killed)"),
+        *claim_weight_columns(),
     ), ("claim", "affiliation", "category", "subgroup", "outcome", "place_ref", "place", "date"),
         notes=(FIGURE_NOTE,)),
     tracked_spec(Casualty, (
@@ -208,6 +222,7 @@ SPECS = (
         Column("date", "date"),
         *place_columns("place"),
         *figure_columns("figure", "the casualty figure of the same claim this person is counted in"),
+        *claim_weight_columns(),
     ), ("claim", "name", "name_ar", "age", "date"),
         notes=("name, name_ar, age and sex are personal data: exported as [protected] to users without "
                "permission to see them.", FIGURE_NOTE)),
@@ -222,6 +237,7 @@ SPECS = (
         Column("date", "date"),
         Column("evidence_url", "evidence_url"),
         Column("evidence_sha256", "evidence_sha256"),
+        *claim_weight_columns(),
     ), ("claim", "equipment_type", "status", "owner", "place_ref", "place", "date", "evidence_url")),
     tracked_spec(TerritorialChange, (
         Column("claim", "claim", CLAIM),
@@ -230,6 +246,7 @@ SPECS = (
         Column("gaining", "gaining", ACTOR),
         Column("losing", "losing", ACTOR),
         Column("date", "date"),
+        *claim_weight_columns(),
     ), ("claim", "place_ref", "place", "kind")),
     tracked_spec(Attack, (
         Column("claim", "claim", CLAIM),
@@ -240,6 +257,7 @@ SPECS = (
         Column("weapon", "weapon"),
         *quantity_columns(),
         Column("date", "date"),
+        *claim_weight_columns(),
     ), ("claim", "kind", "place_ref", "place", "target")),
     tracked_spec(Displacement, (
         Column("claim", "claim", CLAIM),
@@ -247,6 +265,7 @@ SPECS = (
         *quantity_columns(),
         Column("date_start", "date_start"),
         Column("date_end", "date_end"),
+        *claim_weight_columns(),
     ), ("claim", "unit", "wording")),
     # Derived by events.consensus, never imported: exported for researchers.
     ModelSpec(ConsensusFigure, (
@@ -261,9 +280,12 @@ SPECS = (
         Column("claims_used", "claims_used", importable=False),
         Column("independent_sources", "independent_sources", importable=False),
         Column("conflicting", "conflicting", importable=False),
+        Column("contested", "contested", importable=False,
+               help="Some claim denies the event, explains it otherwise or names another perpetrator."),
     ), ("event", "affiliation", "category", "subgroup", "outcome"),
         help="Derived by events.consensus; export only.",
-        notes=("basis (per claim: used or excluded, and why) is in the API, not in files.",)),
+        notes=("basis (per claim: used or excluded, and why) and dissent (the claims that contest the event, "
+               "with their claimants) are in the API (`/api/v1/events/<id>/consensus/`), not in files.",)),
     tracked_spec(DisplacementPlace, (
         Column("displacement", "displacement__claim", DISPLACEMENT,
                "External id of the displacement's claim (the claim must have one displacement)."),

@@ -149,8 +149,10 @@ def test_api_event_consensus_and_the_conflict_list(three_sources, researcher, dj
     api.force_authenticate(researcher)
     event = three_sources["event"]
     body = api.get(f"/api/v1/events/{event.pk}/consensus/").json()
-    assert [(r["low"], r["best"], r["high"], r["conflicting"]) for r in body] == [(8, 10, None, True)]
-    assert {entry["claim"] for entry in body[0]["basis"]} == {c.pk for k, c in three_sources.items() if k != "event"}
+    assert (body["event"], body["conflicting"], body["contested"], body["dissent"]) == (event.pk, True, False, [])
+    figures = body["figures"]
+    assert [(r["low"], r["best"], r["high"], r["conflicting"]) for r in figures] == [(8, 10, None, True)]
+    assert {entry["claim"] for entry in figures[0]["basis"]} == {c.pk for k, c in three_sources.items() if k != "event"}
     with django_assert_max_num_queries(4):
         listing = api.get("/api/v1/consensus-figures/", {"conflicting": "true"}).json()
     assert [r["event"] for r in listing["results"]] == [event.pk]
