@@ -455,8 +455,14 @@ def test_an_export_answers_an_unknown_lookup_as_the_changelist_does(client, data
 @pytest.mark.django_db
 def test_a_value_that_fails_only_in_the_database_is_refused_not_a_server_error(client, verifier, world):
     client.force_login(verifier)
-    response = client.get("/admin/conflictdb/gradechange/", {"content_type__exact": HUGE})
-    assert response.status_code == 302 and response["Location"] == "/admin/conflictdb/gradechange/?e=1"
+    # SQLite holds no integer this large, PostgreSQL no NUL in text: there the database refuses
+    # the value and the list answers with its error flag; elsewhere the list is shown.
+    for query in ({"content_type__exact": HUGE}, {"q": "\x00"}):
+        response = client.get("/admin/conflictdb/gradechange/", query)
+        if response.status_code == 302:
+            assert response["Location"] == "/admin/conflictdb/gradechange/?e=1"
+        else:
+            assert response.status_code == 200
 
 
 @pytest.mark.django_db
