@@ -9,9 +9,11 @@ format, pages and orderings that do not exist. Each request goes out as one of t
 changelists' action forms are posted with selections that name nothing. Any answer >= 500 (or an
 exception while a streamed body is read) is collected, and the test reports them all at once.
 
-The crawl samples: each route gets its real URL for every persona, then a fixed, seeded sample
-of its hostile variants spread over the personas, so the whole crawl stays a few thousand
-requests; the sample is the same on every run.
+The crawl samples, so that it stays a couple of thousand requests: each route gets its real URL
+as a persona without access, then a fixed, seeded sample of its hostile variants (one bad id, a
+few hostile query strings, more on lists) spread over the staff personas; a route that shares
+its view with one already crawled (a format suffix) gets one request. The sample is the same on
+every run (seeded by the route).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ GENERIC_QUERIES = (
 )
 HOSTILE_PATHS_PER_ROUTE = 1
 QUERIES_PER_ROUTE = 1  # hostile query strings per route (more for the lists of a model)
-QUERIES_PER_LIST = 5
+QUERIES_PER_LIST = 4
 
 
 @dataclass
@@ -407,8 +409,8 @@ def test_no_url_answers_a_server_error(world, editor, verifier, researcher, data
             crawler.request(staff, "GET", paths[0] + _queries(endpoint, rng)[0])
             continue
         crawled_views.add(endpoint.pattern.callback)
-        for persona in (staff, "outsider", "anonymous"):  # the real URL
-            crawler.request(persona, "GET", paths[0])
+        # The real URL as someone with no access (staff reach it below, with hostile queries).
+        crawler.request(("outsider", "anonymous")[number % 2], "GET", paths[0])
         variants = [*paths[1:], *(paths[0] + query for query in _queries(endpoint, rng))]
         for index, url in enumerate(variants):
             crawler.request(STAFF[(number + index + 1) % len(STAFF)], "GET", url)
@@ -453,8 +455,14 @@ def test_an_export_answers_an_unknown_lookup_as_the_changelist_does(client, data
 @pytest.mark.django_db
 def test_a_value_that_fails_only_in_the_database_is_refused_not_a_server_error(client, verifier, world):
     client.force_login(verifier)
-    response = client.get("/admin/conflictdb/gradechange/", {"content_type__exact": HUGE})
-    assert response.status_code == 302 and response["Location"] == "/admin/conflictdb/gradechange/?e=1"
+    # SQLite holds no integer this large, PostgreSQL no NUL in text: there the database refuses
+    # the value and the list answers with its error flag; elsewhere the list is shown.
+    for query in ({"content_type__exact": HUGE}, {"q": "\x00"}):
+        response = client.get("/admin/conflictdb/gradechange/", query)
+        if response.status_code == 302:
+            assert response["Location"] == "/admin/conflictdb/gradechange/?e=1"
+        else:
+            assert response.status_code == 200
 
 
 @pytest.mark.django_db
