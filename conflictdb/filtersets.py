@@ -53,7 +53,7 @@ class NamedFilter(django_filters.CharFilter):
     says what to give instead."""
 
     def __init__(self, *args, model, **kwargs):
-        self.model = model
+        self.target = model  # the model the key points at (django-filter's `model` is the filtered one)
         kwargs.setdefault("help_text", _lazy_hint(model))
         super().__init__(*args, **kwargs)
 
@@ -69,12 +69,12 @@ class NamedFilter(django_filters.CharFilter):
     def ids_for(self, value) -> list[int]:
         """The ids of the records `value` names, as this filter's reader may name them."""
         value = value.strip()
-        label = self.model._meta.verbose_name
+        label = self.target._meta.verbose_name
         if value.isdigit():
-            if not self.model._default_manager.filter(pk=int(value)).exists():
+            if not self.target._default_manager.filter(pk=int(value)).exists():
                 raise ValidationError({self._param(): f"No {label} has id {value}."})
             return [int(value)]
-        resolver = registry["name_resolvers"].get(self.model)
+        resolver = registry["name_resolvers"].get(self.target)
         if resolver is None:
             raise ValidationError({self._param(): f"Give a {label} id (a {label} has no name to filter by)."})
         try:

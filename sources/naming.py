@@ -20,7 +20,8 @@ def sources_a_reader_names(name: str, user):
     name = name.strip()
     by_name = protection.search_q(user, Source, "name", name, lookup="iexact")
     by_alias = protection.search_q(user, Source, "aliases__normalised", normalise_name(name), lookup="exact")
-    return Source.objects.filter(pk__in=Source.objects.filter(by_name | by_alias).values("pk"))
+    by_label = Q(protected=True, public_label__iexact=name)  # public: whoever sees a report can name it so
+    return Source.objects.filter(pk__in=Source.objects.filter(by_name | by_alias | by_label).values("pk"))
 
 
 def documents_a_reader_names(value: str, user):

@@ -42,7 +42,7 @@ LISTS = {**ROUTER_LISTS, **_extra_views()}
 
 # Every NamedFilter of every endpoint's FilterSet, read from the FilterSets themselves.
 NAMED_FILTERS = sorted(
-    (prefix, param, named.model)
+    (prefix, param, named.target)
     for prefix, view in LISTS.items()
     if getattr(view, "filterset_class", None) is not None
     for param, named in view.filterset_class.base_filters.items()
@@ -108,7 +108,7 @@ def test_foreign_key_filter_takes_an_id_or_a_name(world, researcher, prefix, par
     else:  # a record with no name to filter by: an id is asked for, clearly
         refused = get(api, prefix, **extra, **{param: "no such name"})
         assert refused.status_code == 400
-        assert "id" in refused.json()[param][0]
+        assert "id" in refused.json()[param]
 
 
 def test_names_narrow_the_list_to_the_records_they_name(world, researcher):
@@ -125,10 +125,10 @@ def test_an_unknown_name_or_id_is_a_400_that_says_what_to_give(world, researcher
     api = client_for(researcher)
     unknown = get(api, "claims", source="Nobody Ever")
     assert unknown.status_code == 400
-    assert unknown.json()["source"] == ["No source is called 'Nobody Ever' (give an id, or its name, an alias, "
-                                        "or the public label of a protected source)."]
+    assert unknown.json()["source"] == ("No source is called 'Nobody Ever' (give an id, or its name, an alias, "
+                                        "or the public label of a protected source).")
     missing = get(api, "claims", source=999999)
-    assert missing.status_code == 400 and missing.json()["source"] == ["No source has id 999999."]
+    assert missing.status_code == 400 and missing.json()["source"] == "No source has id 999999."
 
 
 def test_a_protected_source_is_matched_by_its_public_label_only(world, researcher, editor, as_editor):
@@ -142,7 +142,7 @@ def test_a_protected_source_is_matched_by_its_public_label_only(world, researche
     for real_name in (source.name, "Secret Alias"):
         refused = get(reader, "claims", source=real_name)
         assert refused.status_code == 400  # the same answer as for a name nobody has
-        assert refused.json()["source"][0].startswith(f"No source is called {real_name!r}")
+        assert refused.json()["source"].startswith(f"No source is called {real_name!r}")
     assert {r["id"] for r in rows(get(reader, "claims", source="Source 7"))} == claims
 
     insider = client_for(editor)
@@ -166,7 +166,7 @@ def test_q_filters_or_is_refused_never_ignored(one_of_each, researcher, prefix):
     everything = get(api, prefix, **extra)
     searched = get(api, prefix, q="zzqx-matches-nothing", **extra)
     if searched.status_code == 400:
-        assert searched.json() == {"q": ["This endpoint has no text search."]}
+        assert searched.json() == {"q": "This endpoint has no text search."}
         return
     assert len(rows(searched)) < len(rows(everything))
 
