@@ -53,6 +53,10 @@ registry = Registry({
     "csv_cell_groups": {},
     # layout name (e.g. "ucdp-ged") → an import layout (conflictdb.csvio.layouts.ImportLayout)
     "import_layouts": {},
+    # model class → (function(value, user) → queryset of the records `value` names, hint): how a
+    # filter on a foreign key to that model reads a name (conflictdb.filtersets.NamedFilter).
+    # `user` is the reader: a name they may not see never matches.
+    "name_resolvers": {},
     # layout name (e.g. "acled") → an export layout class (conflictdb.csvio.exporting.register_layout)
     "export_layouts": {},
 })

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
-from conflictdb.filtersets import TrackedFilterSet, overlapping
+from conflictdb.filtersets import NamedFilter, NamedFilterSet, TrackedFilterSet, overlapping
 from events import consensus, naming, selectors
 from events.models import (
     Actor,
@@ -35,7 +35,7 @@ from events.models import (
     TerritorialChange,
 )
 from events.vocabularies import EventType, SubEventType
-from sources.models import Reliability
+from sources.models import Document, Reliability, Source
 
 
 def parse_bbox(value):
@@ -76,7 +76,7 @@ class ClaimScopedFilterSet(TrackedFilterSet):
 
     date_from = django_filters.DateFilter(method="filter_dates", help_text="Event (or claim) dates overlap from this day.")
     date_to = django_filters.DateFilter(method="filter_dates", help_text="Event (or claim) dates overlap up to this day.")
-    event = django_filters.NumberFilter(method="filter_event", help_text="Event id.")
+    event = NamedFilter(field_name="event", model=Event)
     event_type = django_filters.MultipleChoiceFilter(choices=EventType.choices, method="filter_event_type")
     sub_event_type = django_filters.MultipleChoiceFilter(choices=SubEventType.choices, method="filter_sub_event_type")
     actor = django_filters.CharFilter(
@@ -91,14 +91,14 @@ class ClaimScopedFilterSet(TrackedFilterSet):
     )
     pcode = django_filters.CharFilter(method="filter_location", help_text="P-code of a place or admin area.")
     bbox = django_filters.CharFilter(method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat")
-    source = django_filters.NumberFilter(method="filter_source", help_text="Claimant source id.")
+    source = NamedFilter(field_name="claimant", model=Source)
     source_reliability = django_filters.MultipleChoiceFilter(
         choices=Reliability.choices, method="filter_source_reliability", help_text="Claimant's Admiralty grade."
     )
     credibility = django_filters.MultipleChoiceFilter(
         choices=Claim.Credibility.choices, method="filter_credibility", help_text="Claim credibility 1–6."
     )
-    document = django_filters.NumberFilter(method="filter_document", help_text="Document id.")
+    document = NamedFilter(field_name="document", model=Document)
     contested = django_filters.BooleanFilter(
         method="filter_contested",
         help_text="Records of events some claim denies, explains otherwise or gives another perpetrator "
@@ -106,6 +106,14 @@ class ClaimScopedFilterSet(TrackedFilterSet):
     conflicting = django_filters.BooleanFilter(
         method="filter_conflicting", help_text="Records of events with a consensus figure whose credible claims "
                                                "do not agree.")
+
+    # NamedFilters on the claim's own foreign keys: their paths start at the claim.
+    claim_named_filters = ("event", "source", "document")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.claim_named_filters:
+            self.filters[name].field_name = self._p(self.filters[name].field_name)
 
     def _p(self, path):
         return f"{self.claim_prefix}{path}"
@@ -118,9 +126,6 @@ class ClaimScopedFilterSet(TrackedFilterSet):
         by_event = overlapping(self._p("event__"), date_from, date_to)
         by_claim = Q(**{self._p("event__isnull"): True}) & overlapping(self.claim_prefix, date_from, date_to)
         return queryset.filter(by_event | by_claim)
-
-    def filter_event(self, queryset, name, value):
-        return queryset.filter(**{self._p("event_id"): value})
 
     def filter_event_type(self, queryset, name, value):
         return queryset.filter(**{self._p("event__event_type__in"): value}) if value else queryset
@@ -161,17 +166,11 @@ class ClaimScopedFilterSet(TrackedFilterSet):
         inside = selectors.locations_in_bbox(*parse_bbox(value)).values("id")
         return self._filter_places(queryset, inside)
 
-    def filter_source(self, queryset, name, value):
-        return queryset.filter(**{self._p("claimant_id"): value})
-
     def filter_source_reliability(self, queryset, name, value):
         return queryset.filter(**{self._p("claimant__reliability__in"): value}) if value else queryset
 
     def filter_credibility(self, queryset, name, value):
         return queryset.filter(**{self._p("credibility__in"): value}) if value else queryset
-
-    def filter_document(self, queryset, name, value):
-        return queryset.filter(**{self._p("document_id"): value})
 
     def filter_contested(self, queryset, name, value):
         return by_events(queryset, self._p("event_id"), consensus.contested_events(), value)
@@ -200,7 +199,7 @@ class ClaimFilterSet(ClaimScopedFilterSet):
 class CasualtyFigureFilterSet(ClaimScopedFilterSet):
     own_place_fields = ("place",)
     own_actor_fields = ("affiliation", "perpetrator")
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = NamedFilter(field_name="claim", model=Claim)
     party = django_filters.CharFilter(method="filter_party", help_text="Whose casualties: actor id, name or alias.")
     # distinct=False: one row per figure whatever the value (django-filter adds a DISTINCT over
     # every selected column by default, which made a filtered page sort the whole match).
@@ -218,7 +217,7 @@ class CasualtyFigureFilterSet(ClaimScopedFilterSet):
 
 class CasualtyFilterSet(ClaimScopedFilterSet):
     own_place_fields = ("place",)
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = NamedFilter(field_name="claim", model=Claim)
 
     class Meta:
         model = Casualty
@@ -228,7 +227,7 @@ class CasualtyFilterSet(ClaimScopedFilterSet):
 class EquipmentLossFilterSet(ClaimScopedFilterSet):
     own_place_fields = ("place",)
     own_actor_fields = ("owner", "captor")
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = NamedFilter(field_name="claim", model=Claim)
     status = django_filters.MultipleChoiceFilter(choices=EquipmentLoss.Status.choices, distinct=False)
     category = django_filters.MultipleChoiceFilter(field_name="equipment_type__category",
                                                    choices=EquipmentType.Category.choices, distinct=False)
@@ -241,7 +240,7 @@ class EquipmentLossFilterSet(ClaimScopedFilterSet):
 class TerritorialChangeFilterSet(ClaimScopedFilterSet):
     own_place_fields = ("place",)
     own_actor_fields = ("gaining", "losing")
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = NamedFilter(field_name="claim", model=Claim)
 
     class Meta:
         model = TerritorialChange
@@ -251,7 +250,7 @@ class TerritorialChangeFilterSet(ClaimScopedFilterSet):
 class AttackFilterSet(ClaimScopedFilterSet):
     own_place_fields = ("place",)
     own_actor_fields = ("perpetrator",)
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = NamedFilter(field_name="claim", model=Claim)
 
     class Meta:
         model = Attack
@@ -259,7 +258,7 @@ class AttackFilterSet(ClaimScopedFilterSet):
 
 
 class DisplacementFilterSet(ClaimScopedFilterSet):
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    claim = NamedFilter(field_name="claim", model=Claim)
 
     class Meta:
         model = Displacement
@@ -318,7 +317,8 @@ class EventFilterSet(TrackedFilterSet):
 
 class ActorFilterSet(TrackedFilterSet):
     name = django_filters.CharFilter(method="filter_name", help_text="Name, short name or alias (exact spelling).")
-    member_of = django_filters.NumberFilter(field_name="memberships__coalition", help_text="Coalition actor id.")
+    member_of = NamedFilter(field_name="memberships__coalition", model=Actor, distinct=True,
+                            help_text="Coalition: actor id, name or alias.")
 
     class Meta:
         model = Actor
@@ -376,7 +376,7 @@ ClaimInclusionFilterSet = simple_filterset(ClaimInclusion, ["claim", "event"])
 DisplacementPlaceFilterSet = simple_filterset(DisplacementPlace, ["displacement", "location", "role"])
 
 
-class ConsensusFigureFilterSet(django_filters.FilterSet):
+class ConsensusFigureFilterSet(NamedFilterSet):
     """Consensus figures: by event, party, figure and whether credible claims conflict."""
 
     conflicting = django_filters.BooleanFilter(help_text="Only figures whose credible claims do not agree.")

@@ -750,6 +750,7 @@ class EquipmentLoss(Quantity, TrackedModel):
     evidence_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta(Quantity.Meta):
+        verbose_name_plural = "equipment losses"
         constraints = Quantity.Meta.constraints + [
             models.CheckConstraint(
                 condition=Q(captor__isnull=True) | Q(status="captured"),

@@ -150,3 +150,20 @@ def named_by_alias_keys(keys) -> dict[str, dict[str, list]]:
             records.setdefault(alias.normalised, []).append(getattr(alias, target))
         found[kind] = records
     return found
+
+
+def register_name_resolvers():
+    """How a filter on a foreign key to these models reads a name (conflictdb.filtersets.NamedFilter)."""
+    from conflictdb.registry import registry
+    from events.models import Claim
+
+    def events_called(value, user):
+        return Event.objects.filter(Q(pk__in=events_named(value).values("pk")) | Q(external_id=value.strip()))
+
+    registry["name_resolvers"].update({
+        Actor: (lambda value, user: actors_named(value), "its name, short name or an alias"),
+        Location: (lambda value, user: places_named(value), "a P-code or a spelling"),
+        EquipmentType: (lambda value, user: equipment_types_named(value), "its name or an alias"),
+        Event: (events_called, "its title, its label (date and title) or its external id"),
+        Claim: (lambda value, user: Claim.objects.filter(external_id=value.strip()), "its external id"),
+    })

@@ -11,11 +11,14 @@ from conflictdb import protection
 
 class SearchFilter(filters.SearchFilter):
     search_param = "q"
-    search_description = "Free-text search (see each endpoint for the fields searched)."
+    search_description = ("Free-text search (see each endpoint for the fields searched); a 400 on an endpoint "
+                          "that has no text search.")
 
     def filter_queryset(self, request, queryset, view):
         fields = self.get_search_fields(view, request) or ()
         terms = self.get_search_terms(request)
+        if terms and not fields:  # never ignore a search: the reader would take the list as its result
+            raise ValidationError({self.search_param: "This endpoint has no text search."})
         model = queryset.model
         if not terms or not any(protection.refuses_lookup(request.user, model, f) for f in fields):
             return super().filter_queryset(request, queryset, view)

@@ -4,9 +4,13 @@ import csv
 import io
 import json
 
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
 from conflictdb.csvio.safety import safe_cell  # the one home of formula safety
+from conflictdb.protection import PLACEHOLDER
+
+NUMERIC_FIELDS = (serializers.IntegerField, serializers.FloatField, serializers.DecimalField)
 
 
 def _rows(data):
@@ -33,7 +37,34 @@ def flatten(value, prefix="", out=None):
     return out
 
 
+def numeric_columns(serializer, prefix="") -> set[str]:
+    """The flattened column names (`claim.credibility`) a serializer writes numbers into."""
+    columns = set()
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.ListSerializer):
+            continue  # written as JSON in one cell
+        if isinstance(field, serializers.Serializer):
+            columns |= numeric_columns(field, f"{prefix}{name}.")
+        elif isinstance(field, NUMERIC_FIELDS):
+            columns.add(f"{prefix}{name}")
+    return columns
+
+
+def _numeric_columns_of(renderer_context) -> set[str]:
+    view = (renderer_context or {}).get("view")
+    get_class = getattr(view, "get_serializer_class", None)
+    if get_class is None:
+        return set()
+    try:
+        return numeric_columns(get_class()())
+    except AssertionError:  # a view without a serializer (aggregates)
+        return set()
+
+
 class CSVRenderer(BaseRenderer):
+    """Flattened rows. A protected value (PLACEHOLDER) in a numeric column is an empty cell, so
+    the column stays numbers for whoever loads the file (a spreadsheet, pandas)."""
+
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
@@ -47,11 +78,13 @@ class CSVRenderer(BaseRenderer):
             for key in row:
                 if key not in columns:
                     columns.append(key)
+        numeric = _numeric_columns_of(renderer_context)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([safe_cell(row.get(column)) for column in columns])
+            writer.writerow(["" if column in numeric and row.get(column) == PLACEHOLDER else safe_cell(row.get(column))
+                             for column in columns])
         return buffer.getvalue().encode(self.charset)
 
 

@@ -9,6 +9,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from conflictdb.api.fast import FastListMixin
+from conflictdb.api.filters import SearchFilter
 from conflictdb.api.permissions import read_permission_on
 from conflictdb.api.renderers import CSVRenderer, GeoJSONRenderer
 from conflictdb.api.views import PROVENANCE_RELATED, GradedMixin, TrackedViewSet
@@ -179,6 +180,7 @@ class ClaimExcerptViewSet(FastListMixin, TrackedViewSet):
     queryset = ClaimExcerpt.objects.select_related("excerpt", *PROVENANCE_RELATED)
     serializer_class = serializers.ClaimExcerptSerializer
     filterset_class = filtersets.ClaimExcerptFilterSet
+    search_fields = ("excerpt__text",)
     ordering_fields = ("id",)
 
 
@@ -209,6 +211,8 @@ class CasualtyViewSet(ClaimChildViewSet):
     child_related = ("place",)
     serializer_class = serializers.CasualtySerializer
     filterset_class = filtersets.CasualtyFilterSet
+    # Personal data is searched only by readers who may see it (conflictdb.protection.search_q).
+    search_fields = ("name", "name_ar", "occupation", "claim__statement")
     ordering_fields = ("id", "date")
 
 
@@ -243,6 +247,7 @@ class DisplacementViewSet(ClaimChildViewSet):
     queryset = Displacement.objects.all()
     serializer_class = serializers.DisplacementSerializer
     filterset_class = filtersets.DisplacementFilterSet
+    search_fields = ("claim__statement",)
     ordering_fields = ("id", "date_start", "created_at")
 
     def get_queryset(self):
@@ -261,7 +266,7 @@ class DisplacementPlaceViewSet(FastListMixin, TrackedViewSet):
 class AggregateView(GenericAPIView):
     """Grouped totals with the same filters as the model's list endpoint (see events.aggregates)."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, SearchFilter]
     pagination_class = None
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     dimensions: dict = {}
@@ -307,6 +312,7 @@ class CasualtyAggregateView(AggregateView):
     filterset_class = filtersets.CasualtyFigureFilterSet
     permission_classes = [read_permission_on(CasualtyFigure)]
     dimensions = aggregates.CASUALTY_DIMENSIONS
+    search_fields = CasualtyFigureViewSet.search_fields
     totals = staticmethod(aggregates.casualty_totals)
 
 
@@ -316,6 +322,7 @@ class EquipmentAggregateView(AggregateView):
     filterset_class = filtersets.EquipmentLossFilterSet
     permission_classes = [read_permission_on(EquipmentLoss)]
     dimensions = aggregates.EQUIPMENT_DIMENSIONS
+    search_fields = EquipmentLossViewSet.search_fields
     totals = staticmethod(aggregates.equipment_totals)
 
 
@@ -327,6 +334,6 @@ class ConsensusFigureListView(ListAPIView):
                 .prefetch_related(serializers.dissent_prefetch("event__dissents")).order_by("event_id", "id"))
     serializer_class = serializers.ConsensusFigureSerializer
     filterset_class = filtersets.ConsensusFigureFilterSet
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, SearchFilter]  # no search fields: a `q` is refused
     permission_classes = [read_permission_on(ConsensusFigure)]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]

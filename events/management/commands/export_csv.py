@@ -5,6 +5,7 @@ Lives in `events` because the layouts (acled, ucdp-ged, hxl) read events, claims
 """
 
 import sys
+from types import SimpleNamespace
 import time
 
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
+from rest_framework.exceptions import ValidationError
 
 from conflictdb.csvio import columns as cols
 from conflictdb.csvio import exporting
@@ -33,7 +35,7 @@ def filterset_for(model):
     return None
 
 
-def filtered_queryset(model, filters: list[str]):
+def filtered_queryset(model, filters: list[str], user=None):
     """The model's rows narrowed by `name=value` filters, as the API would narrow them."""
     queryset = model._default_manager.all()
     if not filters:
@@ -51,11 +53,16 @@ def filtered_queryset(model, filters: list[str]):
     if unknown:
         raise CommandError(f"Unknown filter(s) {', '.join(unknown)} for {model._meta.verbose_name_plural}; "
                            f"known: {', '.join(sorted(filterset_class.base_filters))}.")
-    filterset = filterset_class(data=data, queryset=queryset)
+    # The filters read names as this user may (a protected source only by its public label).
+    filterset = filterset_class(data=data, queryset=queryset, request=SimpleNamespace(user=user))
     if not filterset.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items())
         raise CommandError(f"Invalid filter: {problems}")
-    return filterset.qs
+    try:
+        return filterset.qs
+    except ValidationError as refused:  # a name that names nothing (conflictdb.filtersets.NamedFilter)
+        problems = "; ".join(f"{name}: {error}" for name, error in refused.detail.items())
+        raise CommandError(f"Invalid filter: {problems}") from None
 
 
 class Progress:
@@ -101,7 +108,7 @@ class Command(BaseCommand):
                 name = cols.spec_for(name).name
             except KeyError as error:
                 raise CommandError(f"{error.args[0]} Layouts: {', '.join(layouts)}.") from None
-        export = exporting.export_for(name, account, queryset=filtered_queryset(model, filter), limit=limit)
+        export = exporting.export_for(name, account, queryset=filtered_queryset(model, filter, account), limit=limit)
         format = format or ("xlsx" if output and output.lower().endswith(".xlsx") else "csv")
         if format == "xlsx" and not output:
             raise CommandError("XLSX needs --output FILE.")

@@ -129,3 +129,13 @@ def test_csv_file_has_a_bom_for_spreadsheets_and_progress_on_stderr(seeded, data
 def test_bad_arguments_are_clear_errors(seeded, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("export_csv", *args, stdout=io.StringIO(), verbosity=0)
+
+
+def test_filters_read_names_as_the_exporting_user_may(seeded, researcher, data_manager, protected_claimant):
+    """A protected claimant is named by its real name only by who may see it (conflictdb.filtersets)."""
+    by_label = export("claims", "--filter", f"source={protected_claimant.public_label}", user=researcher)
+    assert by_label and {row["claimant"] for row in by_label} == {protected_claimant.public_label}
+    by_name = export("claims", "--filter", f"source={protected_claimant.name}", user=data_manager)
+    assert {row["claimant"] for row in by_name} == {protected_claimant.name}
+    with pytest.raises(CommandError, match="source: No source is called"):
+        export("claims", "--filter", f"source={protected_claimant.name}", user=researcher)
