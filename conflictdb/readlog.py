@@ -30,6 +30,7 @@ from django.db.models import Q
 from conflictdb import protection
 from conflictdb.csvio.safety import neutralise
 from conflictdb.models import ProtectedRead
+from conflictdb.registry import registry
 
 Door = ProtectedRead.Door
 
@@ -45,7 +46,7 @@ def _is_text(field) -> bool:
 def revealing_q(model, seen: protection.Sight) -> Q | None:
     """The records of `model` that hold a value this Sight sees and a reader without permission
     would not: what showing them to this reader reveals. None when nothing can be revealed."""
-    condition = None
+    conditions = {}  # keyed by what each asks, so three masks on one flag ask it once
     for name, mask in protection.masks_of(model).items():
         if not mask.sees(seen):
             continue  # shown as a placeholder: nothing revealed
@@ -58,6 +59,9 @@ def revealing_q(model, seen: protection.Sight) -> Q | None:
                 this &= ~Q(**{name: field.default})  # "sex: unknown" says nothing about anyone
         else:
             this = Q(**{mask.paths[0]: True})
+        conditions.setdefault(repr(this), this)
+    condition = None
+    for this in conditions.values():
         condition = this if condition is None else condition | this
     return condition
 
@@ -91,8 +95,6 @@ def masked_paths(model) -> tuple[tuple[str, type], ...]:
 
 
 def _domain_labels() -> set[str]:
-    from conflictdb.registry import registry
-
     return set(registry["domain_apps"])
 
 

@@ -92,7 +92,7 @@ class TrackedViewSet(
         page = super().paginate_queryset(queryset)
         if page is not None and self.request.method == "GET":
             ids = [row.pk if isinstance(row, TrackedModel) else getattr(row, "id", None) for row in page]
-            readlog.note(self.request.user, self.get_queryset().model, ids, readlog.Door.API, self.request.path)
+            readlog.note(self.request.user, queryset.model, ids, readlog.Door.API, self.request.path)
         return page
 
     # --- optimistic concurrency (rules: conflictdb.concurrency) --------------------------------
