@@ -150,7 +150,7 @@ class Compiler:
         if isinstance(field, serializers.ListSerializer):
             return self._many(field, model, prefix)
         if isinstance(field, ManyRelatedField):
-            raise Unsupported(f"{field.field_name}: many related field")
+            return self._many_ids(field, model, prefix)
         if isinstance(field, (NestedRelatedField, serializers.BaseSerializer)):
             return self._nested(field, model, prefix)
         if isinstance(field, PrimaryKeyRelatedField):
@@ -240,8 +240,9 @@ class Compiler:
         lookup.sources.append(self._index[prefix + relation])
         return f"{lookup.expression}.get({key})"
 
-    def _many(self, field, model, prefix):
-        """A nested list over a plain many-to-many field: one query per page, in prefetch order."""
+    def _many(self, field, model, prefix, ids_only=False):
+        """A nested list over a plain many-to-many field (or only its ids): one query per page, in
+        prefetch order."""
         if len(field.source_attrs) != 1:
             raise Unsupported(field.field_name)
         try:
@@ -252,7 +253,7 @@ class Compiler:
             raise Unsupported(f"{field.field_name}: not a many-to-many field")
         related_model = relation.related_model
         child = Compiler(self.json, self.sight)
-        body = child.serializer(field.child, related_model)
+        body = child.column("pk") if ids_only else child.serializer(field.child, related_model)
         if child.loaders:
             raise Unsupported(f"{field.field_name}: nested lists")
         build = child.function(body)
@@ -270,6 +271,14 @@ class Compiler:
             return grouped
 
         return f"{self.page_value(load)}.get({parent}, [])"
+
+    def _many_ids(self, field, model, prefix):
+        """The ids over a plain many-to-many field (`PrimaryKeyRelatedField(many=True)`): one query per
+        page, in the related model's order, as the related manager's `.all()` gives them."""
+        child = field.child_relation
+        if type(child) is not PrimaryKeyRelatedField or child.pk_field is not None:
+            raise Unsupported(f"{field.field_name}: many related field")
+        return self._many(field, model, prefix, ids_only=True)
 
     def function(self, body):
         source = f"def build(r, x):\n    return {body}\n"

@@ -23,7 +23,7 @@ from conflictdb.api import fast
 from conflictdb.urls import api_router as router
 from conflictdb.csvio import columns, exporting
 from conflictdb.provenance import Channel, acting
-from events.models import Casualty, CasualtyFigure, Claim, SourceAffiliation
+from events.models import Casualty, CasualtyFigure, Claim, ClaimInclusion, SourceAffiliation
 from sources.models import Document, Source, SourceAlias
 from tests.factories import fill, make_world
 
@@ -67,6 +67,8 @@ def protected_world(model):
     SourceAffiliation.objects.create(source=hidden["source"], actor=hidden["actor"], note="speaks for the faction")
     Claim.objects.create(document=open_world["document"], claimant=hidden["source"], event=open_world["event"],
                          statement="A local source said four civilians were killed")  # protected claimant only
+    # A claim that includes another event's figures (a many-to-many of ids).
+    ClaimInclusion.objects.create(claim=open_world["claim"], event=hidden["event"])
     for world in (open_world, hidden):
         fill(model, 3, world)
         Casualty.objects.create(claim=world["claim"], name="Yara Quennix", name_ar="يارا حداد", age=97, sex="female",
