@@ -189,10 +189,6 @@ class ProtectedChangeList(ChangeList):
         self.reader = request.user
         super().__init__(request, *args, **kwargs)
 
-    def get_results(self, request):
-        super().get_results(request)
-        readlog.note_request(request, self.model, [record.pk for record in self.result_list])
-
     def get_ordering_field(self, field_name):
         order_field = super().get_ordering_field(field_name)
         if isinstance(order_field, str):
@@ -290,6 +286,14 @@ class ProtectedAdminMixin:
             record.history_object = protection.past_version(request.user, record)
 
     # --- the read log (rules: conflictdb.readlog): every page that shows a record -------------
+
+    def changelist_view(self, request, extra_context=None):
+        # Here, not in the changelist: exports and actions build one too, and show nothing from it.
+        response = super().changelist_view(request, extra_context)
+        shown = getattr(response, "context_data", None) or {}
+        if "cl" in shown:
+            readlog.note_request(request, self.model, [record.pk for record in shown["cl"].result_list])
+        return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:

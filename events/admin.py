@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedStackedInline, TrackedTabularInline
 from events import consensus, territory
 from events.places import learn_alias, resolve_place
+from events.filtersets import by_events
 from events.models import (
     ConsensusFigure,
     Dissent,
@@ -403,10 +404,11 @@ class ContestedEventFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [("yes", "Yes"), ("no", "No")]
 
+    events = staticmethod(consensus.contested_events)  # the events' ids, as a subquery
+
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
-            lookup = {"pk__in": consensus.contested_events()}
-            return queryset.filter(**lookup) if self.value() == "yes" else queryset.exclude(**lookup)
+            return by_events(queryset, "pk", self.events(), self.value() == "yes")
         return queryset
 
 
@@ -415,12 +417,7 @@ class ConflictingEventFilter(ContestedEventFilter):
 
     title = "conflicting figures"
     parameter_name = "conflicting"
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            lookup = {"pk__in": consensus.conflicting_events()}
-            return queryset.filter(**lookup) if self.value() == "yes" else queryset.exclude(**lookup)
-        return queryset
+    events = staticmethod(consensus.conflicting_events)
 
 
 class ConsensusInline(admin.TabularInline):

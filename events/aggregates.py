@@ -257,7 +257,7 @@ def _claims_basis(queryset, group_by, dimensions, explain, user):
             "sum_low": totals["sum_low"],
             "sum_high": None if totals["open_ended"] else totals["known_high"],
             "records": totals["records"],
-            **({"parts": totals["parts"]} if hasattr(queryset.model, "part_of") else {"parts": 0}),
+            "parts": totals["parts"],
             "open_ended": totals["open_ended"],
             "unknown": totals["unknown"],
             "claims": totals["claims"],
