@@ -9,9 +9,27 @@ class WriteStatus(models.TextChoices):
     UNCHANGED = "unchanged", "Unchanged"
 
 
+def stored_lookup(model, lookup: dict) -> dict:
+    """The natural key as the database stores it: a part left None (a column the file does not
+    have) of a text field that is never NULL means '' — the value a record created without it
+    holds — so a re-import without that column finds the record again instead of duplicating it."""
+    result = dict(lookup)
+    for name, value in lookup.items():
+        if value is None and "__" not in name:
+            try:
+                field = model._meta.get_field(name)
+            except Exception:  # noqa: BLE001 — not a plain field name (a lookup); left as given
+                continue
+            if getattr(field, "concrete", False) and not field.null and field.empty_strings_allowed \
+                    and not field.is_relation:
+                result[name] = field.get_default()
+    return result
+
+
 def staged(model, lookup: dict, values: dict):
     """The record `upsert` would write, not saved: found by its natural key with `values` applied
     (or new), and whether saving it creates, updates or changes nothing. Returns (record, WriteStatus)."""
+    lookup = stored_lookup(model, lookup)
     record = model.objects.filter(**lookup).first()
     if record is None:
         return model(**lookup, **values), WriteStatus.CREATED
