@@ -30,6 +30,7 @@ from conflictdb import concurrency, grading, malformed, protection, readlog, ver
 from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
+from conflictdb.csvio.importing import reap_stale_batches
 from conflictdb.models import (GradeChange, ImportBatch, ProtectedRead, TrackedModel, VerificationStatus,
                                VerificationTransition)
 from conflictdb.csvio.rollback import RollbackRefused, rollback
@@ -648,6 +649,10 @@ class ImportBatchAdmin(MalformedInputAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # batches are written by the importer, never typed
+
+    def changelist_view(self, request, extra_context=None):
+        reap_stale_batches()  # a batch whose process was killed shows failed, not running forever
+        return super().changelist_view(request, extra_context)
 
     def has_rollback_permission(self, request):
         return request.user.has_perm(protection.IMPORT_DATA)

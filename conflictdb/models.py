@@ -269,8 +269,10 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
         APPLIED = "applied", "Applied"
         REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
         ROLLED_BACK = "rolled_back", "Rolled back"
 
     file_name = models.CharField(max_length=500)
@@ -285,6 +287,10 @@ class ImportBatch(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     refused_count = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Who runs a "running" batch: a batch whose process is gone is failed (conflictdb.csvio.importing
+    # .reap_stale_batches), as its rows were never committed.
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
     error_report = models.JSONField(default=list, blank=True)
     rolled_back_at = models.DateTimeField(null=True, blank=True)
     rolled_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -141,6 +141,16 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # (PostgreSQL only; SQLite counts are cheap at the sizes SQLite is used for).
 ADMIN_ESTIMATED_COUNT_THRESHOLD = env_int("ADMIN_ESTIMATED_COUNT_THRESHOLD", 100_000)
 
+# Import limits (docs/csv-import.md "Limits"): a file beyond any of them is refused with a message
+# saying which, before it can take the memory or the time of the server.
+IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 1024)
+IMPORT_MAX_CELL_KB = env_int("IMPORT_MAX_CELL_KB", 16 * 1024)  # a document's full text fits
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5_000_000)
+IMPORT_MAX_XLSX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 1024)
+IMPORT_MAX_XLSX_RATIO = env_int("IMPORT_MAX_XLSX_RATIO", 100)  # a sheet's expansion; zip bombs are 1000:1
+# A batch left "running" by a process of another host (or an old one) is failed after this long.
+IMPORT_STALE_AFTER_HOURS = env_int("IMPORT_STALE_AFTER_HOURS", 24)
+
 # REST API (see docs/api.md). Anonymous users get nothing unless API_ANONYMOUS_READ=1.
 API_ANONYMOUS_READ = env_bool("API_ANONYMOUS_READ", False)
 REST_FRAMEWORK = {

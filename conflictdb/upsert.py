@@ -1,5 +1,6 @@
 """Idempotent writes shared by every door (admin, API, import, seed loader, commands): upsert."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 
@@ -18,7 +19,7 @@ def stored_lookup(model, lookup: dict) -> dict:
         if value is None and "__" not in name:
             try:
                 field = model._meta.get_field(name)
-            except Exception:  # noqa: BLE001 — not a plain field name (a lookup); left as given
+            except FieldDoesNotExist:  # a lookup such as claim__external_id: left as given
                 continue
             if getattr(field, "concrete", False) and not field.null and field.empty_strings_allowed \
                     and not field.is_relation:

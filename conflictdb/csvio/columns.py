@@ -58,6 +58,9 @@ class Column:
     importable: bool = True  # False: written for readers, ignored on import
     # In a reference named by several cells: optional, and only narrows the match when filled.
     narrows: bool = False
+    # A date that may lie ahead (a planned or forecast date): without it, a date later than today
+    # is refused on import (conflictdb.csvio.values.not_in_future).
+    planned: bool = False
 
     @property
     def field_name(self) -> str:

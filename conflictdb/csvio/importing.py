@@ -28,12 +28,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, models, transaction
@@ -54,6 +57,7 @@ from conflictdb.upsert import WriteStatus
 
 CHUNK_SIZE = 5000
 MAX_STORED_ERRORS = 10_000
+ECHO_LIMIT = 120  # characters of a cell or header shown in an error
 _url = URLValidator()
 
 
@@ -63,6 +67,12 @@ class RowError:
     column: str
     value: str
     reason: str
+
+    def __post_init__(self):
+        # What the file said is echoed cut to a readable length (a cell may hold megabytes, a
+        # header a whole paragraph): in messages and in the batch's stored report alike.
+        object.__setattr__(self, "column", _short(str(self.column), ECHO_LIMIT))
+        object.__setattr__(self, "value", _short(str(self.value), ECHO_LIMIT))
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
@@ -379,10 +389,11 @@ class _RowReader:
 
             self.resolver.memos.append(memo)
             return key_value
-        convert = self.field_converter(plan.model_field)
+        column = next((col for col in self.plan.spec.columns if col.name == plan.column), None)
+        convert = self.field_converter(plan.model_field, planned=column is not None and column.planned)
         return lambda text, cells: convert(text)
 
-    def field_converter(self, f):
+    def field_converter(self, f, planned: bool = True):
         """cell text → the value of model field `f`, or CellError: for a column of its own and for a
         cell of a reference named by several cells alike."""
         if isinstance(f, models.BooleanField):
@@ -406,9 +417,13 @@ class _RowReader:
         if isinstance(f, models.DecimalField):
             return lambda text: self.decimal(f, text)
         if isinstance(f, models.DateTimeField):
-            return lambda text: self.empty(f, v.parse_datetime(text, dayfirst=self.dayfirst))
+            if planned:
+                return lambda text: self.empty(f, v.parse_datetime(text, dayfirst=self.dayfirst))
+            return lambda text: v.not_in_future(self.empty(f, v.parse_datetime(text, dayfirst=self.dayfirst)))
         if isinstance(f, models.DateField):
-            return lambda text: self.empty(f, v.parse_date(text, dayfirst=self.dayfirst))
+            if planned:
+                return lambda text: self.empty(f, v.parse_date(text, dayfirst=self.dayfirst))
+            return lambda text: v.not_in_future(self.empty(f, v.parse_date(text, dayfirst=self.dayfirst)))
         return lambda text: self.text(f, text)
 
     def text(self, f, text):
@@ -604,6 +619,37 @@ class _Matcher:
         return (next(iter(matches.values())) if matches else None), None
 
 
+@functools.cache
+def _constraint_fields(model) -> dict[str, list[str]]:
+    """A check constraint's message → the fields its condition reads (low, high), so that an error
+    across fields names every column it involves."""
+    result = {}
+    for constraint in model._meta.constraints:
+        condition = getattr(constraint, "condition", None)
+        if condition is None:
+            continue
+        names = []
+
+        def walk(node, names=names):
+            for child in getattr(node, "children", ()):
+                if isinstance(child, tuple):
+                    lookup, value = child
+                    names.append(lookup.split("__")[0])
+                    if isinstance(value, models.F):
+                        names.append(value.name.split("__")[0])
+                else:
+                    walk(child)
+
+        walk(condition)
+        result[str(constraint.get_violation_error_message())] = list(dict.fromkeys(names))
+    return result
+
+
+def _field_text(record, name) -> str:
+    value = getattr(record, record._meta.get_field(name).attname, None)
+    return "empty" if value in (None, "") else str(value)
+
+
 def _stored_empty(model_field):
     """What a record created without this field stores in it: '' for text, None for a reference."""
     default = model_field.get_default()
@@ -781,11 +827,17 @@ class _Importer:
     def validation_errors(self, number, record, error: ValidationError) -> list[RowError]:
         result = []
         columns = {plan.name: plan.column for plan in self.plan.fields.values()}
+        across = _constraint_fields(self.spec.model)
         for name, messages in (error.message_dict.items() if hasattr(error, "error_dict") else
                                [("", error.messages)]):
             column = columns.get(name, "" if name == "__all__" else name)
             value = getattr(record, name, "") if name and name != "__all__" else ""
             for message in messages:
+                if name in ("", "__all__") and message in across:  # a rule across fields: name them all
+                    names = across[message]
+                    result.append(RowError(number, ", ".join(columns.get(n, n) for n in names), ", ".join(
+                        f"{columns.get(n, n)}={_field_text(record, n)}" for n in names), message))
+                    continue
                 result.append(RowError(number, column, "" if value is None else _short(str(value)), message))
         return result
 
@@ -891,10 +943,33 @@ def run_import(handle, *, layout: str, user, file_name: str, apply, options: dic
     handle.seek(0)
     outcome = Outcome(batch=None, dry_run=dry_run)
     stored_options = {key: value for key, value in options.items() if value not in (None, False, "")}
-    batch = None
+    named = dict(file_name=file_name[:500], sha256=digest.hexdigest(), layout=layout, options=stored_options,
+                 user=user)
+    reap_stale_batches()
+    # A real import's batch is committed as running before any row is read, so a crash or a kill
+    # leaves a trace that is then reaped as failed; a dry run's exists only inside its transaction.
+    batch = None if dry_run else ImportBatch.objects.create(
+        **named, status=ImportBatch.Status.RUNNING, worker_host=socket.gethostname()[:255], worker_pid=os.getpid())
+    try:
+        batch = _apply_all_or_nothing(handle, batch, outcome, named=named, user=user, file_name=file_name,
+                                      apply=apply, options=options, dry_run=dry_run)
+    except BaseException as error:  # a bug, a lost database, an interrupt: nothing was committed
+        if batch is not None:
+            _record_failure(batch, outcome, error)
+        raise
+    if dry_run:
+        return outcome
+    if outcome.refused:  # on record although the rows were not applied
+        _finish(batch, outcome, ImportBatch.Status.REFUSED)
+    outcome.batch = batch
+    return outcome
+
+
+def _apply_all_or_nothing(handle, batch, outcome, *, named, user, file_name, apply, options, dry_run):
+    """Read and write the whole file in one transaction; rolled back when refused or a dry run."""
     with transaction.atomic():
-        batch = ImportBatch.objects.create(file_name=file_name[:500], sha256=digest.hexdigest(), layout=layout,
-                                           options=stored_options, user=user)
+        if batch is None:
+            batch = ImportBatch.objects.create(**named)
         try:
             table = open_table(handle, file_name=file_name, encoding=options.get("encoding"),
                                delimiter=options.get("delimiter"))
@@ -914,14 +989,53 @@ def run_import(handle, *, layout: str, user, file_name: str, apply, options: dic
             transaction.set_rollback(True)
         else:
             _finish(batch, outcome, ImportBatch.Status.APPLIED)
-    if dry_run:
-        return outcome
-    if outcome.refused:  # on record although the rows were not applied
-        batch = ImportBatch.objects.create(file_name=file_name[:500], sha256=digest.hexdigest(), layout=layout,
-                                           options=stored_options, user=user)
-        _finish(batch, outcome, ImportBatch.Status.REFUSED)
-    outcome.batch = batch
-    return outcome
+    return batch
+
+
+def _record_failure(batch, outcome: Outcome, error: BaseException):
+    """The batch of an import that broke off: failed, with the error, and nothing counted."""
+    reason = f"the import failed and nothing was written: {type(error).__name__}: {_short(str(error), 300)}"
+    outcome.add_error(RowError(0, "", "", reason))
+    try:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportBatch.Status.FAILED, finished_at=timezone.now(), created_count=0, updated_count=0,
+            unchanged_count=0, refused_count=0, error_report=[error.as_dict() for error in outcome.errors[-50:]])
+    except DatabaseError:  # the database itself is gone: the reaper marks it failed later
+        pass
+
+
+def _process_gone(pid) -> bool:
+    if not pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def reap_stale_batches() -> int:
+    """Mark failed the batches left "running" by a process that is gone (killed, crashed, the
+    machine restarted): their rows were never committed, since a batch's rows are one transaction.
+
+    A batch of this host is stale when its process no longer exists; one of another host (or an
+    old pid perhaps reused) when it started more than settings.IMPORT_STALE_AFTER_HOURS ago.
+    Called by every import before it starts, by the admin's list of batches and by
+    `manage.py import_csv --reap`. Returns how many batches it marked failed."""
+    host = socket.gethostname()[:255]
+    too_old = timezone.now() - timedelta(hours=settings.IMPORT_STALE_AFTER_HOURS)
+    stale = [pk for pk, worker_host, pid, started in ImportBatch.objects.filter(
+        status=ImportBatch.Status.RUNNING).values_list(
+        "pk", "worker_host", "worker_pid", "started_at")
+        if started < too_old or (worker_host == host and _process_gone(pid))]
+    if not stale:
+        return 0
+    reason = ("the import stopped before it finished (its process was killed or crashed): nothing was written")
+    return ImportBatch.objects.filter(pk__in=stale, status=ImportBatch.Status.RUNNING).update(
+        status=ImportBatch.Status.FAILED, finished_at=timezone.now(),
+        error_report=[{"row": 0, "column": "", "value": "", "reason": reason}])
 
 
 def _finish(batch, outcome: Outcome, status):

@@ -58,6 +58,20 @@ def parse_date(text: str, *, dayfirst: bool = False) -> datetime.date | None:
     raise CellError(f"expected {DATE_EXPECTATION}")
 
 
+def not_in_future(value, column: str = ""):
+    """A reported date cannot lie ahead: a date later than today is a typo (2042 for 2024) or a
+    month/day swap. A column of planned or forecast dates is declared so (Column.planned). A
+    date-time may be up to a day ahead (time zones)."""
+    if value is None:
+        return value
+    today = datetime.date.today()
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day > today + (datetime.timedelta(days=1) if isinstance(value, datetime.datetime) else datetime.timedelta()):
+        raise CellError(f"{day.isoformat()} is later than today ({today.isoformat()}); a reported date cannot lie "
+                        "ahead (only a column declared as planned or forecast may)")
+    return value
+
+
 def parse_datetime(text: str, *, dayfirst: bool = False) -> datetime.datetime | None:
     text = text.strip()
     if not text:
