@@ -109,7 +109,7 @@ def test_a_model_file_imported_twice_creates_nothing_the_second_time(seeded, dat
 def _layout_cases():
     cases = []
     for name, layout in sorted(registry["import_layouts"].items()):
-        samples = sorted(path for path in Path(FIXTURES).rglob(f"{name.replace('-', '_')}*.csv"))
+        samples = sorted(Path(FIXTURES).rglob(f"{name.replace('-', '_')}*.csv"), key=lambda path: path.stat().st_size)
         sample = samples[0] if samples else None
         header = next(csv.reader(io.StringIO(sample.read_text(encoding="utf-8-sig")))) if sample else []
         required = set(getattr(importlib.import_module(layout.apply.__module__), "REQUIRED", ()))
