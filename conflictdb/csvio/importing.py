@@ -533,14 +533,14 @@ class _RowReader:
 
 class _Matcher:
     """Finds the existing record each row's natural key names: per chunk, only the records whose
-    whole keys appear in the chunk (a few queries of exact keys), so the cost per row stays flat
-    however many records share a claim.
+    keys the chunk names (not every record of their claims), so memory stays bounded and the cost
+    per row flat however many records share a claim.
 
     An absent key column means the same as an empty one: its part of the key is the value a
     record created without it stores (the field's default: '' for text, None for a reference), so
     a file without `subgroup` finds again the figures it created, and those stored with ''."""
 
-    EXACT_KEYS_PER_QUERY = 200  # OR-ed key tuples per query: well inside SQLite's expression depth
+    GROUPS_PER_QUERY = 100  # OR-ed groups per query: well inside SQLite's expression depth
 
     def __init__(self, plan: _Plan):
         self.plan = plan
@@ -581,16 +581,28 @@ class _Matcher:
             for row in self._fetch(self.key_attnames[0], {key[0] for key in keys}, wanted):
                 found[(row[self.key_attnames[0]],)] = row
             return found
-        unique = list(dict.fromkeys(keys))
-        step = self.EXACT_KEYS_PER_QUERY
-        for start in range(0, len(unique), step):
+        # Grouped by the key's first part (a claim), each group bounded by the values its other
+        # parts take in the chunk: the database seeks the first part's index and returns only
+        # rows inside that box, and only the exact keys are kept.
+        wanted_keys = set(keys)
+        groups: dict = {}
+        for key in wanted_keys:
+            parts = groups.setdefault(key[0], [set() for _ in key[1:]])
+            for values, part in zip(parts, key[1:], strict=True):
+                values.add(part)
+        first, rest = self.key_attnames[0], self.key_attnames[1:]
+        items = list(groups.items())
+        for start in range(0, len(items), self.GROUPS_PER_QUERY):
             condition = models.Q()
-            for key in unique[start : start + step]:
-                condition |= models.Q(**{(f"{attname}__isnull" if part is None else attname): (True if part is None
-                                                                                               else part)
-                                         for attname, part in zip(self.key_attnames, key, strict=True)})
+            for head, parts in items[start : start + self.GROUPS_PER_QUERY]:
+                box = models.Q(**{f"{first}__isnull": True} if head is None else {first: head})
+                for attname, values in zip(rest, parts, strict=True):
+                    box &= _one_of(attname, values)
+                condition |= box
             for row in self.model._base_manager.filter(condition).values(*wanted):
-                found[tuple(row[name] for name in self.key_attnames)] = row
+                key = tuple(row[name] for name in self.key_attnames)
+                if key in wanted_keys:
+                    found[key] = row
         return found
 
     def _fetch(self, attname, values, wanted):
@@ -648,6 +660,15 @@ def _constraint_fields(model) -> dict[str, list[str]]:
 def _field_text(record, name) -> str:
     value = getattr(record, record._meta.get_field(name).attname, None)
     return "empty" if value in (None, "") else str(value)
+
+
+def _one_of(attname, values) -> models.Q:
+    """attname takes one of `values` (None: NULL)."""
+    present = [value for value in values if value is not None]
+    condition = models.Q(**{f"{attname}__in": present}) if present else models.Q(pk__in=[])
+    if None in values:
+        condition |= models.Q(**{f"{attname}__isnull": True})
+    return condition
 
 
 def _stored_empty(model_field):

@@ -119,7 +119,7 @@ def _layout_cases():
 
 
 @pytest.mark.parametrize(("layout", "sample", "dropped"), _layout_cases(),
-                         ids=lambda value: value if isinstance(value, str) else ("" if value is None else "file"))
+                         ids=lambda value: value if isinstance(value, str) else ("sample" if value else "all-columns"))
 def test_a_layout_file_imported_twice_creates_nothing_the_second_time(seeded, data_manager, layout, sample, dropped,
                                                                       tmp_path):
     assert sample is not None, (f"layout {layout!r} has no sample file tests/fixtures/…/"
