@@ -39,7 +39,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from conflictdb import bulk, protection, signals
@@ -872,7 +872,8 @@ class _Importer:
                     fields = sorted({self.field_name(a) for _n, _r, changed in updates for a in changed} | {"import_row"})
                     self.spec.model.objects.bulk_update([record for _n, record, _c in updates], fields,
                                                         batch_size=500)
-        except (IntegrityError, DatabaseError, ValidationError) as error:
+        except (IntegrityError, DatabaseError, ValidationError, connection.Database.Error) as error:
+            # (the driver's own error too: PostgreSQL's COPY raises psycopg's CheckViolation unwrapped)
             self.writing = False
             self.diagnose(creates, updates, error)
             return
