@@ -83,7 +83,8 @@ def _looks_binary(head: bytes, encoding: str) -> bool:
     if not encoding.startswith("utf-16") and b"\x00" in head:
         return True
     text = head.decode(encoding, errors="replace")
-    odd = sum(1 for ch in text if (ch < " " and ch not in "\t\r\n\f") or ch == "\ufffd")
+    # (bytes invalid in the encoding are the encoding's problem, reported with their row)
+    odd = sum(1 for ch in text if ch < " " and ch not in "\t\r\n\f")
     return odd > max(2, len(text) // 100)
 
 
