@@ -733,3 +733,6 @@ def protected_reads_csv(queryset, file_name):
     response = StreamingHttpResponse(readlog.csv_lines(queryset), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
+
+
+from conflictdb import jobs_admin  # noqa: E402,F401  (the background jobs' admin, built on ReadOnlyAdmin above)

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from conflictdb import jobs
+from conflictdb.admin import ReadOnlyAdmin
 from conflictdb.models import Job
 
 REFRESH_SECONDS = 2
@@ -41,7 +42,9 @@ def start_export_job(request, target: str, queryset, file_format: str):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin):
+    """Imported at the end of conflictdb.admin (which the admin's import and export pages sit under)."""
+
     list_display = ("pk", "kind", "target", "file_name", "status", "user", "created_at", "rows_done")
     list_filter = ("kind", "status")
     list_select_related = ("user",)
@@ -50,15 +53,6 @@ class JobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.filter(user=request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
