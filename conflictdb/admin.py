@@ -30,9 +30,10 @@ from conflictdb import concurrency, grading, malformed, protection, readlog, ver
 from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
-from conflictdb.models import (GradeChange, ImportBatch, ProtectedRead, TrackedModel, VerificationStatus,
+from conflictdb.models import (GradeChange, ImportBatch, Job, ProtectedRead, TrackedModel, VerificationStatus,
                                VerificationTransition)
 from conflictdb.csvio.rollback import RollbackRefused, rollback
+from conflictdb.jobs_admin import JobAdmin
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -735,4 +736,4 @@ def protected_reads_csv(queryset, file_name):
     return response
 
 
-from conflictdb import jobs_admin  # noqa: E402,F401  (the background jobs' admin, built on ReadOnlyAdmin above)
+admin.site.register(Job, JobAdmin)  # conflictdb.jobs_admin: the background jobs' list and progress pages

@@ -524,8 +524,6 @@ def _follow_writes(sender, records, deferred=False, **kwargs):
 def mark_stale(event_ids) -> int:
     """Mark these events' consensus out of date (in the caller's transaction) and, once that
     transaction commits, enqueue the background refresh. Returns how many events were marked."""
-    from events import tasks  # tasks.py reaches back here when the job runs
-
     event_ids = sorted({pk for pk in event_ids if pk is not None})
     if not event_ids:
         return 0
@@ -534,7 +532,7 @@ def mark_stale(event_ids) -> int:
     StaleConsensus.objects.bulk_create([StaleConsensus(event_id=pk, marked_at=now) for pk in event_ids],
                                        batch_size=_RECOMPUTE_CHUNK, update_conflicts=True,
                                        unique_fields=["event"], update_fields=["marked_at"])
-    transaction.on_commit(tasks.enqueue_refresh)
+    transaction.on_commit(_refresh_later)
     return len(event_ids)
 
 
@@ -582,8 +580,20 @@ def corroboration_refusal(claim, to_status):
     return None
 
 
-def connect():
+def _refresh_now():
+    refresh_stale()
+
+
+_refresh_later = _refresh_now  # until connect() is given the background job (events.tasks)
+
+
+def connect(refresh_later=None):
     """Consensus figures follow every write of what feeds them (conflictdb.signals); the
-    verification workflow asks corroboration before a claim is marked corroborated."""
+    verification workflow asks corroboration before a claim is marked corroborated;
+    `refresh_later()` (events.tasks.enqueue_refresh) is called after a commit that marked
+    events stale."""
+    global _refresh_later
+    if refresh_later is not None:
+        _refresh_later = refresh_later
     verification.register_evidence(Claim, corroboration_refusal)
     signals.records_written.connect(_follow_writes, dispatch_uid="consensus")

@@ -7,14 +7,15 @@ finds nothing stale (another run did it) returns at once.
 
 from django_tasks import task
 
+from events import consensus
+
 
 @task()
 def refresh_consensus() -> int:
-    from events import consensus  # consensus enqueues this task: imported when it runs
-
     return consensus.refresh_stale()
 
 
 def enqueue_refresh() -> None:
-    """Called on commit of a transaction that marked consensus stale."""
+    """Called on commit of a transaction that marked consensus stale (events.consensus.connect
+    is given it by EventsConfig.ready)."""
     refresh_consensus.enqueue()

@@ -24,6 +24,7 @@ from import_export.formats import base_formats
 from conflictdb import malformed, protection
 from conflictdb.csvio import exporting
 from conflictdb.csvio.safety import safe_cell
+from conflictdb.jobs_admin import start_export_job
 from conflictdb.registry import registry
 
 
@@ -102,8 +103,6 @@ class CsvExportAdminMixin:
         queryset = malformed.changelist_queryset(self, request)
         export = exporting.export_for(self.model._meta.model_name, request.user, queryset=queryset)
         if (export.count() or 0) > settings.CSV_JOB_THRESHOLD_ROWS:  # too long for a request: a background job
-            from conflictdb.jobs_admin import start_export_job  # it sits on conflictdb.admin, which imports this
-
             return start_export_job(request, self.model._meta.model_name, queryset, file_format)
         return export_response(export, file_format)
 

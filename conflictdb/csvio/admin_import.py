@@ -34,6 +34,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from conflictdb.csvio.importing import check_permission, import_file, importable, model_permissions
+from conflictdb.jobs_admin import start_import_job
 from conflictdb.registry import registry
 
 PREVIEW_ERRORS = 500  # shown on the page; the batch keeps them all
@@ -137,8 +138,6 @@ class CsvImportAdminMixin:
 
     def _as_job(self, request, form):
         """A large file: its preview, then its import, run as background jobs (conflictdb.jobs)."""
-        from conflictdb.jobs_admin import start_import_job  # jobs_admin sits on conflictdb.admin, which imports this
-
         data = form.cleaned_data
         return start_import_job(request, data["file"], self.model._meta.model_name,
                                 options={"encoding": data["encoding"] or None, "delimiter": data["delimiter"] or None,
