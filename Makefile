@@ -26,9 +26,15 @@ setup: venv
 	$(PY) manage.py load_seeds
 	$(PY) manage.py ensure_demo_accounts
 
+# The background worker (large imports and exports, the consensus refresh after each import:
+# conflictdb.jobs) runs beside the server and stops with it, however the server ends.
+WORKER := $(PY) manage.py db_worker --no-reload --queue-name '*'
+
 run: setup
 	@echo ""
-	@echo "ConflictDB is serving at http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it)"
+	@echo "ConflictDB is serving at http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it and its background worker)"
+	@$(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup

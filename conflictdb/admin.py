@@ -31,9 +31,10 @@ from conflictdb import restore as restoring
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
 from conflictdb.csvio.importing import reap_stale_batches
-from conflictdb.models import (GradeChange, ImportBatch, ProtectedRead, TrackedModel, VerificationStatus,
+from conflictdb.models import (GradeChange, ImportBatch, Job, ProtectedRead, TrackedModel, VerificationStatus,
                                VerificationTransition)
 from conflictdb.csvio.rollback import RollbackRefused, rollback
+from conflictdb.jobs_admin import JobAdmin
 
 PROVENANCE_FIELDSET = (
     "Provenance",
@@ -738,3 +739,6 @@ def protected_reads_csv(queryset, file_name):
     response = StreamingHttpResponse(readlog.csv_lines(queryset), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
+
+
+admin.site.register(Job, JobAdmin)  # conflictdb.jobs_admin: the background jobs' list and progress pages

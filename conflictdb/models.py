@@ -411,3 +411,57 @@ class ProtectedRead(models.Model):
 
     def __str__(self):
         return f"{self.user} saw {self.content_type.model} #{self.object_id} ({self.door}, {self.at:%Y-%m-%d %H:%M})"
+
+
+class Job(models.Model):
+    """A long import or export run by a background worker (conflictdb.jobs): what it does, for whom,
+    how far it got and what came of it. Bookkeeping, so not tracked; the import itself is an
+    ImportBatch like any other."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        PREVIEW = "preview", "Import preview (dry run)"
+        EXPORT = "export", "Export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REFUSED = "refused", "Refused (nothing changed)"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.DONE, Status.REFUSED, Status.FAILED)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    target = models.CharField(max_length=50, help_text="The model or layout imported or exported.")
+    layout = models.BooleanField(default=False, help_text="The target is a dataset layout, not a model.")
+    options = models.JSONField(default=dict, blank=True)
+    query = models.BinaryField(null=True, blank=True, editable=False,
+                               help_text="An export's queryset (Django's pickled Query), as filtered where it was asked.")
+    directory = models.CharField(max_length=64, unique=True, editable=False,
+                                 help_text="Its folder under settings.JOBS_DIR: input, output and live progress.")
+    file_name = models.CharField(max_length=500, blank=True, help_text="The file imported, or the file exported.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    bytes_total = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True, help_text="Known for exports.")
+    rows_done = models.PositiveBigIntegerField(default=0)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    result = models.JSONField(default=dict, blank=True, help_text="Counts and row errors (previews and imports).")
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task's id in django-tasks.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "background job"
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_kind_display()} {self.target} {self.file_name}".strip()
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED

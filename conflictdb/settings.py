@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",  # background jobs (see "Background jobs" below)
+    "django_tasks_db",
     "conflictdb.apps.ConflictDBConfig",
     "sources",
     "events",
@@ -117,6 +119,18 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
+
+# --- Background jobs (conflictdb.jobs; README "Architecture", docs/jobs.md) ----------------------
+# Django's Tasks framework (the django-tasks backport) with its database backend: the queue is a
+# table of the same database, run by `manage.py db_worker` (`make run` starts one beside the
+# server). Large imports and exports, and the consensus refresh after every import, run there.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND") or "django_tasks_db.DatabaseBackend"}}
+# Where a job keeps its input file, its export and its live progress (private to the app's user;
+# the web server and every worker must share it).
+JOBS_DIR = Path(env_str("JOBS_DIR") or BASE_DIR / "var" / "jobs")
+# Admin imports of files larger than this, and admin exports of more rows, run as background jobs.
+CSV_JOB_THRESHOLD_BYTES = env_int("CSV_JOB_THRESHOLD_BYTES", 2_000_000)
+CSV_JOB_THRESHOLD_ROWS = env_int("CSV_JOB_THRESHOLD_ROWS", 50_000)
 
 # Security: strict unless DEBUG. `manage.py check --deploy` is clean with production settings.
 SECURE_CONTENT_TYPE_NOSNIFF = True

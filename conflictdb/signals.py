@@ -13,6 +13,10 @@ delivered once per model when the outermost block ends, so derived data is compu
 whole write instead of once per chunk. A block left by an exception delivers nothing: the write
 is being rolled back; so does a block whose collection was discarded (an import refused or
 previewed, rolled back without an exception).
+
+`collecting(deferred=True)` (an import) delivers with `deferred=True`: a receiver whose work is
+heavy (the consensus) may mark what is out of date in the same transaction and do the work
+after the commit, as a background job; receivers that ignore the flag work as before.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import threading
 
 from django.dispatch import Signal
 
-records_written = Signal()  # sender: the model; records: list of the written instances
+records_written = Signal()  # sender: the model; records: list of the written instances; deferred: bool
 
 _local = threading.local()
 
@@ -34,7 +38,7 @@ def written(model, records) -> None:
         return
     pending = getattr(_local, "pending", None)
     if pending is None:
-        records_written.send(sender=model, records=records)
+        records_written.send(sender=model, records=records, deferred=False)
     else:
         pending.setdefault(model, []).extend(records)
 
@@ -60,9 +64,9 @@ class Collection:
 
 
 @contextlib.contextmanager
-def collecting():
+def collecting(deferred: bool = False):
     """Gather every `written()` inside the block and deliver them once per model at the end of
-    the outermost block."""
+    the outermost block (with `deferred`: receivers may finish their work after the commit)."""
     pending = getattr(_local, "pending", None)
     if pending is not None:  # nested: the outermost block delivers
         yield Collection(pending, marks={model: len(records) for model, records in pending.items()})
@@ -75,4 +79,4 @@ def collecting():
         _local.pending = None
     if not collection.discarded:
         for model, records in collection.pending.items():
-            records_written.send(sender=model, records=records)
+            records_written.send(sender=model, records=records, deferred=deferred)

@@ -420,6 +420,21 @@ class ConflictingEventFilter(ContestedEventFilter):
     events = staticmethod(consensus.conflicting_events)
 
 
+class StaleConsensusFilter(admin.SimpleListFilter):
+    """Events whose consensus an import marked out of date, waiting for the background refresh."""
+
+    title = "consensus being recomputed"
+    parameter_name = "consensus_stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(consensus_stale_mark__isnull=self.value() == "no")
+        return queryset
+
+
 class ConsensusInline(admin.TabularInline):
     """The event's consensus figures (derived, read-only; rule in events/consensus.py)."""
 
@@ -481,15 +496,22 @@ class InConflictFilter(admin.SimpleListFilter):
 @admin.register(Event)
 class EventAdmin(TrackedAdmin):
     list_display = ("title", "event_type", "sub_event_type", "date_start", "date_end", "date_precision",
-                    "verification_status")
+                    "consensus_stale", "verification_status")
     list_filter = ("event_type", "sub_event_type", "date_precision", "civilian_targeting", ContestedEventFilter,
-                   ConflictingEventFilter, "verification_status")
+                   ConflictingEventFilter, StaleConsensusFilter, "verification_status")
     search_fields = ("title", "summary", "external_id", "acled_id", "ucdp_id")
     date_hierarchy = "date_start"
     fields = ("title", "summary", ("event_type", "sub_event_type"), ("date_start", "date_end", "date_precision"),
               "civilian_targeting", ("external_id", "acled_id", "ucdp_id"), "verification_status")
     inlines = [ConsensusInline, DissentInline, EventLocationInline, EventActorInline, EventClaimInline]
     change_list_template = "admin/events/event/change_list.html"
+
+    @admin.display(boolean=True, description="consensus being recomputed")
+    def consensus_stale(self, event):
+        return event.consensus_stale
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("consensus_stale_mark")
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

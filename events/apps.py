@@ -7,11 +7,11 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from conflictdb.registry import register_domain_app
-        from events import consensus, csv, naming, places
+        from events import consensus, csv, naming, places, tasks
 
         register_domain_app(self)  # what its models declare for the base: protection, grading
         naming.register_name_resolvers()  # names a foreign-key filter reads (conflictdb.filtersets)
         csv.register()  # columns, natural keys and layouts for the CSV engines (conflictdb.csvio)
         # Derived data follows every write of what feeds it (conflictdb.signals.records_written).
-        consensus.connect()
+        consensus.connect(refresh_later=tasks.enqueue_refresh)  # an import's refresh: a background job
         places.connect()

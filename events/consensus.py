@@ -31,6 +31,15 @@ or source that feeds it is saved:
 - conflicting when the used figures' ranges do not all overlap (some low above another's high).
 Unknown stays unknown: with no number among the used figures low, best and high are null.
 
+When it is recomputed. A single save (admin, API, desk, seed loader, a verification transition,
+a regrade) recomputes the events it feeds at once, in its own transaction. An import (or a
+dataset layout) only marks the events it touched *stale* (`mark_stale`, a `StaleConsensus` row
+written in the import's transaction) and, once it commits, enqueues the background job
+`events.tasks.refresh_consensus`, which runs `refresh_stale()`: recompute, then clear the mark.
+Until then the API (`consensus_stale: true` on the event and its consensus) and the admin
+(column and filter on events) say the figures are out of date. `manage.py refresh_consensus`
+runs the same refresh by hand (or recomputes every event with --all).
+
 Disagreement (per event, recomputed with its consensus): a claim *dissents* — and its event and
 every consensus figure of it are *contested* — when it
 - denies the event (stance `denies`) or explains it otherwise (stance `explains`: an accident, a
@@ -61,6 +70,8 @@ from events.models import (
     ConsensusFigure,
     Dissent,
     EquipmentLoss,
+    Event,
+    StaleConsensus,
     TerritorialChange,
 )
 from events.vocabularies import Qualifier
@@ -345,7 +356,7 @@ def of_event(event, dissents=None, figures=None) -> dict:
     dissents = list(event.dissents.all() if dissents is None else dissents)
     figures = list(event.consensus_figures.all() if figures is None else figures)
     return {"event": event.pk, "contested": bool(dissents), "conflicting": any(f.conflicting for f in figures),
-            "dissent": dissents, "figures": figures}
+            "consensus_stale": event.consensus_stale, "dissent": dissents, "figures": figures}
 
 
 def _rows(event_id, claims, facts, roots, contested=False) -> list[dict]:
@@ -472,11 +483,12 @@ def events_of_documents(document_ids) -> set[int]:
                .values_list("event_id", flat=True))
 
 
-def _follow_writes(sender, records, **kwargs):
+def _follow_writes(sender, records, deferred=False, **kwargs):
     """Recompute the events what was written feeds: claims (and the event a claim moved from),
     figures (and the claim a figure moved from), changed documents (their origin decides which
     claims are independent) and regraded sources. One recompute per delivery, however many
-    records: a single save, a bulk write, or a whole import (conflictdb.signals.collecting)."""
+    records: a single save, a bulk write, or a whole import (conflictdb.signals.collecting, which
+    delivers deferred: the events are marked stale and refreshed by a background job)."""
     events = set()
     if sender is Claim:
         for claim in records:
@@ -501,7 +513,63 @@ def _follow_writes(sender, records, **kwargs):
         if regraded:
             events = set(Claim.objects.filter(claimant__in=regraded).exclude(event=None)
                          .values_list("event_id", flat=True))
-    recompute(events)
+    if deferred:  # an import: marked now, recomputed by the background job after the commit
+        mark_stale(events)
+    else:
+        recompute(events)
+
+
+# --- stale consensus: the background refresh after an import -------------------------------------
+
+def mark_stale(event_ids) -> int:
+    """Mark these events' consensus out of date (in the caller's transaction) and, once that
+    transaction commits, enqueue the background refresh. Returns how many events were marked."""
+    event_ids = sorted({pk for pk in event_ids if pk is not None})
+    if not event_ids:
+        return 0
+    now = timezone.now()
+    # A mark that exists already is moved to now: a refresh running meanwhile must not clear it.
+    StaleConsensus.objects.bulk_create([StaleConsensus(event_id=pk, marked_at=now) for pk in event_ids],
+                                       batch_size=_RECOMPUTE_CHUNK, update_conflicts=True,
+                                       unique_fields=["event"], update_fields=["marked_at"])
+    transaction.on_commit(_refresh_later)
+    return len(event_ids)
+
+
+def refresh_stale(limit: int | None = None) -> int:
+    """Recompute every event marked stale and clear its mark; returns how many were refreshed.
+
+    One transaction per chunk of events; the chunk's marks are locked first (PostgreSQL: another
+    worker skips them, and an import marking one of them again waits and marks it anew after
+    this commit; SQLite: the transaction holds the write lock), so a mark is cleared only by the
+    recomputation that saw its writes."""
+    done = 0
+    while limit is None or done < limit:
+        size = _RECOMPUTE_CHUNK if limit is None else min(_RECOMPUTE_CHUNK, limit - done)
+        with transaction.atomic():
+            marks = list(StaleConsensus.objects.select_for_update(skip_locked=True).order_by("event_id")
+                         .values_list("event_id", flat=True)[:size])
+            if not marks:
+                break
+            recompute(marks)
+            StaleConsensus.objects.filter(event_id__in=marks).delete()
+        done += len(marks)
+    return done
+
+
+def recompute_all() -> int:
+    """Recompute every event's consensus (manage.py refresh_consensus --all) and clear every mark."""
+    event_ids = list(Event.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(event_ids), _RECOMPUTE_CHUNK):
+        chunk = event_ids[start : start + _RECOMPUTE_CHUNK]
+        with transaction.atomic():
+            recompute(chunk)
+            StaleConsensus.objects.filter(event_id__in=chunk).delete()
+    return len(event_ids)
+
+
+def stale_count() -> int:
+    return StaleConsensus.objects.count()
 
 
 def corroboration_refusal(claim, to_status):
@@ -512,8 +580,20 @@ def corroboration_refusal(claim, to_status):
     return None
 
 
-def connect():
+def _refresh_now():
+    refresh_stale()
+
+
+_refresh_later = _refresh_now  # until connect() is given the background job (events.tasks)
+
+
+def connect(refresh_later=None):
     """Consensus figures follow every write of what feeds them (conflictdb.signals); the
-    verification workflow asks corroboration before a claim is marked corroborated."""
+    verification workflow asks corroboration before a claim is marked corroborated;
+    `refresh_later()` (events.tasks.enqueue_refresh) is called after a commit that marked
+    events stale."""
+    global _refresh_later
+    if refresh_later is not None:
+        _refresh_later = refresh_later
     verification.register_evidence(Claim, corroboration_refusal)
     signals.records_written.connect(_follow_writes, dispatch_uid="consensus")

@@ -372,6 +372,16 @@ class Event(TrackedModel):
     def __str__(self):
         return f"{self.date_start:%Y-%m-%d} {self.title}"
 
+    @property
+    def consensus_stale(self) -> bool:
+        """The event's consensus figures wait for a recomputation (an import wrote what feeds
+        them; events.consensus.refresh_stale runs as a background job after it commits)."""
+        try:
+            self.consensus_stale_mark  # noqa: B018  (select_related("consensus_stale_mark") reads it with the event)
+        except StaleConsensus.DoesNotExist:
+            return False
+        return True
+
 
 class EventLocation(TrackedModel):
     class Role(models.TextChoices):
@@ -903,6 +913,24 @@ class ConsensusFigure(models.Model):
     def __str__(self):
         whose = self.affiliation or self.get_category_display()
         return f"{whose} {self.get_outcome_display().lower()}: {self.low}/{self.best}/{self.high}"
+
+
+class StaleConsensus(models.Model):
+    """An event whose consensus figures and dissent are out of date: an import wrote claims or
+    figures of it and the recomputation runs after the import commits, as a background job
+    (events.consensus.mark_stale / refresh_stale). Derived bookkeeping, never edited; the row is
+    deleted when the event's consensus is recomputed."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="consensus_stale_mark")
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "stale consensus"
+        verbose_name_plural = "stale consensus marks"
+
+    def __str__(self):
+        return f"Event #{self.event_id}: consensus stale since {self.marked_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Dissent(models.Model):

@@ -58,7 +58,7 @@ from events.vocabularies import (
     PlacePrecision,
     SubEventType,
 )
-from events import claims
+from events import claims, consensus
 from events.gazetteer import GEONAMES_ADMIN1_PCODE, GEONAMES_JSON, load_gazetteer
 from events.naming import place_by_pcode
 from events.quantities import QUANTITY_PARTS, QuantityError, quantity_from_parts
@@ -114,6 +114,9 @@ def load_seeds(paths=None) -> LoadSummary:
             {status: gazetteer.get(f"places {status}", 0) for status in ("created", "updated", "unchanged")})
         for path in paths:
             summary.merge(load_seed_file(path))
+        # Seeds are saved one by one (each recomputes its events), but an earlier import may have
+        # left marks: the seeded database ends with every consensus current.
+        consensus.refresh_stale()
     return summary
 
 

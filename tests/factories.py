@@ -37,7 +37,7 @@ from events.vocabularies import EventType, Qualifier, SubEventType
 from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance
-from conflictdb.models import GradeChange, ImportBatch, ProtectedRead, VerificationTransition
+from conflictdb.models import GradeChange, ImportBatch, Job, ProtectedRead, VerificationTransition
 from sources.models import Document, Excerpt, Source, SourceAlias
 
 DAY = datetime.date(2024, 11, 27)
@@ -120,6 +120,8 @@ def build(model, i, w):
         DisplacementPlace: lambda: DisplacementPlace(displacement=w["displacement"], location=Location.objects.create(
             name=f"Camp {n}", kind="camp"), role="destination"),
         ImportBatch: lambda: ImportBatch(file_name=f"file{n}.csv", sha256="0" * 64, layout="claims"),
+        Job: lambda: Job(kind=Job.Kind.IMPORT, target="claim", directory=f"factory-job-{n}", file_name=f"file{n}.csv",
+                         user=provenance.current().user),
         VerificationTransition: lambda: VerificationTransition(
             content_type=ContentType.objects.get_for_model(Claim), object_id=w["claim"].pk, from_status="unverified",
             to_status="disputed", user=provenance.current().user, reason=f"reason {n}", channel="admin"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import tempfile
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, StreamingHttpResponse
@@ -23,6 +24,7 @@ from import_export.formats import base_formats
 from conflictdb import malformed, protection
 from conflictdb.csvio import exporting
 from conflictdb.csvio.safety import safe_cell
+from conflictdb.jobs_admin import start_export_job
 from conflictdb.registry import registry
 
 
@@ -100,6 +102,8 @@ class CsvExportAdminMixin:
         # same way (conflictdb.malformed), before a byte is streamed.
         queryset = malformed.changelist_queryset(self, request)
         export = exporting.export_for(self.model._meta.model_name, request.user, queryset=queryset)
+        if (export.count() or 0) > settings.CSV_JOB_THRESHOLD_ROWS:  # too long for a request: a background job
+            return start_export_job(request, self.model._meta.model_name, queryset, file_format)
         return export_response(export, file_format)
 
     def changelist_view(self, request, extra_context=None):

@@ -26,6 +26,7 @@ import tempfile
 import time
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -33,6 +34,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from conflictdb.csvio.importing import check_permission, import_file, importable, model_permissions
+from conflictdb.jobs_admin import start_import_job
 from conflictdb.registry import registry
 
 PREVIEW_ERRORS = 500  # shown on the page; the batch keeps them all
@@ -121,6 +123,8 @@ class CsvImportAdminMixin:
         form = ImportForm(request.POST or None, request.FILES or None)
         outcome = token = None
         if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["file"].size > settings.CSV_JOB_THRESHOLD_BYTES:  # too long for a request
+                return self._as_job(request, form)
             token, upload = self._keep(request, form)
             try:
                 outcome = self._apply(request, upload, upload["path"], dry_run=True)
@@ -131,6 +135,13 @@ class CsvImportAdminMixin:
                 self._discard(request, token)
                 token = None
         return self._page(request, form, outcome, token)
+
+    def _as_job(self, request, form):
+        """A large file: its preview, then its import, run as background jobs (conflictdb.jobs)."""
+        data = form.cleaned_data
+        return start_import_job(request, data["file"], self.model._meta.model_name,
+                                options={"encoding": data["encoding"] or None, "delimiter": data["delimiter"] or None,
+                                         "dayfirst": data["dayfirst"]})
 
     def _keep(self, request, form):
         """Keep the uploaded file until it is confirmed (a private temporary file, named in the session)."""

@@ -997,14 +997,15 @@ def _apply_all_or_nothing(handle, batch, outcome, *, named, user, file_name, app
                                delimiter=options.get("delimiter"))
             with acting(user=user, channel=Channel.IMPORT, batch=batch, row=None,
                         reason=f"import batch #{batch.pk} ({file_name})"):
-                # Derived data (consensus figures, the place index) follows the whole write once,
-                # at the end of this block and inside the transaction (conflictdb.signals).
-                with signals.collecting() as written:
+                # Derived data follows the whole write once, at the end of this block and inside the
+                # transaction (conflictdb.signals); deferred: the consensus is only marked stale here
+                # and recomputed by a background job after the commit (events.consensus).
+                with signals.collecting(deferred=True) as written:
                     apply(table, batch, outcome)
                     if outcome.refused:  # rolled back below: nothing to derive
                         written.discard()
                     started = time.perf_counter()
-                outcome.timed("derived data (consensus figures)", started)
+                outcome.timed("derived data (consensus marked stale)", started)
         except FileProblem as problem:
             outcome.add_error(RowError(0, "", "", str(problem)))
         if outcome.refused or dry_run:

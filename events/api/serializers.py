@@ -72,6 +72,11 @@ class QuoteSerializer(serializers.ModelSerializer):
         fields = ("id", "start", "end", "text")
 
 
+CONSENSUS_STALE_HELP = ("An import wrote claims of this event and its consensus figures are being recomputed "
+                        "by a background job: until then they may be out of date.")
+# Event.consensus_stale for the fast list path: whether the event has a StaleConsensus row.
+fast.register_property(Event, "consensus_stale", ("consensus_stale_mark__marked_at",),
+                       lambda marked_at: marked_at is not None)
 # Claim.grade for the fast list path: the claimant's reliability, then the claim's credibility.
 fast.register_property(Claim, "grade", ("claimant__reliability", "credibility"),
                        lambda reliability, credibility: f"{reliability}{credibility}")
@@ -215,12 +220,13 @@ class EventSerializer(TrackedSerializer):
     places = EventPlaceSerializer(source="event_places", many=True, read_only=True)
     actors = EventActorRoleSerializer(source="event_actors", many=True, read_only=True)
     geometry = serializers.SerializerMethodField(help_text="GeoJSON point of the first located site, if any.")
+    consensus_stale = serializers.BooleanField(read_only=True, help_text=CONSENSUS_STALE_HELP)
 
     class Meta(TrackedSerializer.Meta):
         model = Event
         fields = ("id", "title", "summary", "event_type", "sub_event_type", "date_start", "date_end",
                   "date_precision", "civilian_targeting", "external_id", "acled_id", "ucdp_id", "places", "actors",
-                  "geometry", "verification_status", "provenance")
+                  "geometry", "consensus_stale", "verification_status", "provenance")
         brief_fields = ("id", "title", "event_type", "sub_event_type", "date_start", "date_end")
 
     def get_geometry(self, event) -> dict | None:
@@ -457,18 +463,23 @@ class ConsensusFigureSerializer(serializers.ModelSerializer):
                                 help_text="The event's claims that deny it, explain it otherwise or name another "
                                           "perpetrator (contested).")
 
+    consensus_stale = serializers.BooleanField(source="event.consensus_stale", read_only=True,
+                                               help_text=CONSENSUS_STALE_HELP)
+
     class Meta:
         model = ConsensusFigure
         fields = ("id", "event", "affiliation", "affiliation_name", "category", "subgroup", "outcome", "low", "best",
-                  "high", "claims_used", "independent_sources", "conflicting", "contested", "dissent", "basis",
-                  "computed_at")
+                  "high", "claims_used", "independent_sources", "conflicting", "contested", "consensus_stale",
+                  "dissent", "basis", "computed_at")
 
 
 class EventFigureSerializer(ConsensusFigureSerializer):
-    """A consensus figure inside its event's consensus (the event's dissent is listed once, beside)."""
+    """A consensus figure inside its event's consensus (the event's dissent and staleness are
+    given once, beside)."""
 
     class Meta(ConsensusFigureSerializer.Meta):
-        fields = tuple(name for name in ConsensusFigureSerializer.Meta.fields if name != "dissent")
+        fields = tuple(name for name in ConsensusFigureSerializer.Meta.fields
+                       if name not in ("dissent", "consensus_stale"))
 
 
 class EventConsensusSerializer(serializers.Serializer):
@@ -479,6 +490,7 @@ class EventConsensusSerializer(serializers.Serializer):
     contested = serializers.BooleanField(help_text="Some claim denies the event, explains it otherwise or names "
                                                    "another perpetrator (listed in dissent).")
     conflicting = serializers.BooleanField(help_text="Some figure's credible claims' ranges do not overlap.")
+    consensus_stale = serializers.BooleanField(help_text=CONSENSUS_STALE_HELP)
     dissent = DissentSerializer(many=True)
     figures = EventFigureSerializer(many=True)
 

@@ -119,7 +119,7 @@ class EquipmentTypeAliasViewSet(FastListMixin, TrackedViewSet):
 
 
 class EventViewSet(GeoJSONMixin, FastListMixin, TrackedViewSet):
-    queryset = Event.objects.select_related(*PROVENANCE_RELATED).prefetch_related(
+    queryset = Event.objects.select_related("consensus_stale_mark", *PROVENANCE_RELATED).prefetch_related(
         Prefetch("event_places", queryset=EventLocation.objects.select_related("location").order_by("id")),
         Prefetch("event_actors", queryset=EventActor.objects.select_related("actor").order_by("id")),
     )
@@ -330,7 +330,7 @@ class ConsensusFigureListView(ListAPIView):
     """Consensus figures of every event, each with its event's dissenting claims;
     `?conflicting=true` is the verifiers' worklist, `?contested=true` the disputed events."""
 
-    queryset = (ConsensusFigure.objects.select_related("affiliation", "event")
+    queryset = (ConsensusFigure.objects.select_related("affiliation", "event", "event__consensus_stale_mark")
                 .prefetch_related(serializers.dissent_prefetch("event__dissents")).order_by("event_id", "id"))
     serializer_class = serializers.ConsensusFigureSerializer
     filterset_class = filtersets.ConsensusFigureFilterSet

@@ -4,6 +4,7 @@ Lives in `events` because the layouts (acled, ucdp-ged, hxl) read events, claims
 `sources` never imports `events`.
 """
 
+import os
 import sys
 from types import SimpleNamespace
 import time
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 
+from conflictdb import jobs
 from conflictdb.csvio import columns as cols
 from conflictdb.csvio import exporting
 from conflictdb.registry import registry
@@ -95,6 +97,9 @@ class Command(BaseCommand):
                                            "nothing protected is written (placeholders and public labels).")
         parser.add_argument("--limit", type=int, help="Only the first N rows (a sample).")
         parser.add_argument("--no-bom", action="store_true", help="Leave out the UTF-8 byte-order mark.")
+        parser.add_argument("--background", action="store_true",
+                            help="Queue the export as a background job (manage.py db_worker runs it); the file is "
+                                 "kept with the job: manage.py jobs ID --follow prints where.")
 
     def handle(self, *args, what, filter, output, format, user, no_bom, limit, **options):
         account = self._user(user)
@@ -108,8 +113,14 @@ class Command(BaseCommand):
                 name = cols.spec_for(name).name
             except KeyError as error:
                 raise CommandError(f"{error.args[0]} Layouts: {', '.join(layouts)}.") from None
-        export = exporting.export_for(name, account, queryset=filtered_queryset(model, filter, account), limit=limit)
+        queryset = filtered_queryset(model, filter, account)
         format = format or ("xlsx" if output and output.lower().endswith(".xlsx") else "csv")
+        if options["background"]:
+            job = jobs.start_export(name, queryset, user=account, file_format=format, limit=limit,
+                                    file_name=os.path.basename(output) if output else "")
+            self.stdout.write(f"Queued as background job #{job.pk}: manage.py jobs {job.pk} --follow")
+            return
+        export = exporting.export_for(name, account, queryset=queryset, limit=limit)
         if format == "xlsx" and not output:
             raise CommandError("XLSX needs --output FILE.")
         show_progress = options["verbosity"] > 0

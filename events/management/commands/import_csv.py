@@ -11,6 +11,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from conflictdb import jobs
 from conflictdb.csvio import columns
 from conflictdb.csvio.importing import import_file, importable
 from conflictdb.csvio.layouts import import_layout
@@ -52,6 +53,9 @@ class Command(BaseCommand):
         parser.add_argument("--dayfirst", action="store_true", help="Read 03/04/2024 as 3 April 2024.")
         parser.add_argument("--dry-run", action="store_true", help="Validate and count, change nothing.")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--background", action="store_true",
+                            help="Queue the import as a background job (manage.py db_worker runs it) and print its "
+                                 "number; follow it with manage.py jobs ID --follow.")
         parser.add_argument("--max-errors", type=int, default=200, help="Errors to print (all are kept on the batch).")
 
     def handle(self, *args, **options):
@@ -61,6 +65,8 @@ class Command(BaseCommand):
         path = options["file"]
         if not os.path.isfile(path):
             raise CommandError(f"No file {path!r}.")
+        if options["background"]:
+            return self._queue(path, user, options)
         show = not options["no_progress"] and options["verbosity"] > 0
         with open(path, "rb") as handle:
             progress = Progress(self.stderr, handle, os.path.getsize(path)) if show else None
@@ -91,3 +97,18 @@ class Command(BaseCommand):
             raise CommandError(f"Refused, nothing was changed: {outcome.error_count} errors in "
                                f"{outcome.counts['refused']} of {outcome.rows} rows.{batch}")
         self.stdout.write(outcome.summary() + batch)
+
+    def _queue(self, path, user, options):
+        target = options["layout"] or options["model"]
+        if not options["layout"]:
+            try:
+                target = columns.spec_for(target).name
+            except KeyError as exc:
+                raise CommandError(exc.args[0]) from exc
+        try:
+            job = jobs.start_import(path, target, user=user, file_name=os.path.basename(path),
+                                    layout=bool(options["layout"]), dry_run=options["dry_run"],
+                                    options={name: options[name] for name in ("encoding", "delimiter", "dayfirst")})
+        except PermissionError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Queued as background job #{job.pk}: manage.py jobs {job.pk} --follow")

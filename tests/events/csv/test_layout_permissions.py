@@ -21,7 +21,7 @@ from conflictdb.provenance import Channel, acting
 from conflictdb.registry import registry
 from conflictdb.roles import DATA_MANAGERS
 from events.gazetteer import load_gazetteer
-from events.models import Actor, Claim, ConsensusFigure, EquipmentLoss, Event
+from events.models import Actor, Claim, ConsensusFigure, EquipmentLoss, Event, StaleConsensus
 from conflictdb.models import ImportBatch
 from sources.models import Document, Source
 from tests.paths import FIXTURES
@@ -30,8 +30,9 @@ IMPORTS = FIXTURES / "import"
 FILES = {"ucdp-ged": IMPORTS / "ucdp_ged231_sample_syria.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
 SMALL = {"ucdp-ged": IMPORTS / "ucdp_ged_sample_20.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
 # Written as a consequence of what a layout writes, never by the layout: the import batch itself,
-# the history of each record, and the consensus figures events.consensus derives from the claims.
-BOOKKEEPING = {ImportBatch, ConsensusFigure}
+# the history of each record, the consensus figures events.consensus derives from the claims and
+# the marks of the events whose consensus the background job recomputes after the import.
+BOOKKEEPING = {ImportBatch, ConsensusFigure, StaleConsensus}
 LAYOUTS = list(registry["import_layouts"])
 
 
