@@ -223,7 +223,7 @@ _COUNT = re.compile(
     rf"|(?P<plus>{_DIGITS})\+"
     rf"|(?P<number>{_NUMBER})"
     rf"|(?P<word>{_alternatives(_WORD_COUNTS)})"
-    rf"|(?P<article>an?|single|a\s+single)(?=\s+(?:\d+-year-old\s+)?[^\W\d_])"
+    rf"|(?P<article>an?|single|a\s+single)(?=\s+(?:\d+-[^\W\d_][\w-]*\s+)?[^\W\d_])"
     rf")(?![\w,.]\d|[\w])",
     re.IGNORECASE)
 _MONTH = rf"(?:{_alternatives(MONTHS)})\.?"

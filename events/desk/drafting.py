@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from conflictdb.names import normalise_name
-from events.quantities import COUNT_PATTERN, QuantityError, find_quantity
+from events.quantities import find_counts
 from events.models import Location
 from events.naming import named_by_alias_keys
 
@@ -77,18 +77,36 @@ def names_in_passage(text: str, found: list[dict] | None = None) -> dict:
 
 # --- drafting rows from the passage -----------------------------------------------------------
 
-FIGURE_PATTERN = re.compile(
-    rf"(?<![+\w])(?P<quantity>{COUNT_PATTERN})(?P<who>(?:\s+[\w’'-]+){{0,6}}?)"
-    r"(?:,\s+including\s+(?P<part>[^,]+),)?\s+(?:was|were|have been|has been|had been)\s+(?:reportedly\s+)?"
-    r"(?P<outcome>killed|wounded|injured|captured|detained|arrested|abducted|kidnapped|missing)\b",
-    re.IGNORECASE)
-OUTCOMES = {"killed": "killed", "wounded": "injured", "injured": "injured", "captured": "captured",
-            "detained": "captured", "arrested": "captured", "abducted": "abducted", "kidnapped": "abducted",
-            "missing": "missing"}
+# What happened to the people counted, as the passage says it.
+OUTCOMES = {"killed": "killed", "dead": "killed", "died": "killed", "deaths": "killed", "executed": "killed",
+            "lost their lives": "killed", "death toll": "killed", "wounded": "injured", "injured": "injured",
+            "hurt": "injured", "captured": "captured", "detained": "captured", "arrested": "captured",
+            "taken prisoner": "captured", "abducted": "abducted", "kidnapped": "abducted", "missing": "missing"}
+_OUTCOME = re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, OUTCOMES), key=len, reverse=True))})\b", re.IGNORECASE)
 SUBGROUPS = {"child": "child", "children": "child", "boy": "child", "boys": "child", "girl": "child",
-             "girls": "child", "woman": "woman", "women": "woman", "officer": "officer", "officers": "officer",
-             "family": "family", "families": "family", "journalist": "journalist", "journalists": "journalist"}
-CIVILIAN_WORDS = {"civilian", "civilians", "child", "children", "boy", "boys", "girl", "girls", "woman", "women"}
+             "girls": "child", "minor": "child", "minors": "child", "woman": "woman", "women": "woman",
+             "man": "man", "men": "man", "officer": "officer", "officers": "officer", "family": "family",
+             "families": "family", "journalist": "journalist", "journalists": "journalist", "medic": "medical",
+             "medics": "medical", "paramedic": "medical", "paramedics": "medical", "doctor": "medical",
+             "doctors": "medical", "nurse": "medical", "nurses": "medical", "elderly": "elderly"}
+CIVILIAN_WORDS = {"civilian", "civilians", "child", "children", "boy", "boys", "girl", "girls", "woman", "women",
+                  "minor", "minors", "resident", "residents", "farmer", "farmers", "worker", "workers", "student",
+                  "students", "journalist", "journalists", "medic", "medics", "paramedic", "paramedics", "doctor",
+                  "doctors", "nurse", "nurses", "volunteer", "volunteers", "passenger", "passengers", "shepherd",
+                  "shepherds", "worshippers", "teacher", "teachers", "elderly", "family", "families"}
+COMBATANT_WORDS = {"fighter", "fighters", "soldier", "soldiers", "troops", "militant", "militants", "gunman",
+                   "gunmen", "rebel", "rebels", "officer", "officers", "personnel", "conscript", "conscripts",
+                   "recruit", "recruits", "insurgent", "insurgents", "jihadist", "jihadists", "combatant",
+                   "combatants", "militiaman", "militiamen", "member", "members", "elements", "guard", "guards",
+                   "policeman", "policemen", "commander", "commanders", "servicemen"}
+# People counted whose side the words do not say.
+PEOPLE_WORDS = {"people", "persons", "person", "individuals", "victims", "others", "bodies", "man", "men"}
+COUNTED_PEOPLE = CIVILIAN_WORDS | COMBATANT_WORDS | PEOPLE_WORDS
+# What starts a breakdown of the figure before it ("27 people: 14 civilians, among them 5 children").
+BREAKDOWN = re.compile(r"^\s*(?:(?P<colon>:)|(?P<paren>\()|,?\s*(?:including|among\s+(?:them|whom|those|the\s+\w+)"
+                       r"|of\s+(?:whom|them)|namely)\b:?)", re.IGNORECASE)
+# Where a group of parts ends: a colon's at the clause end, "including …"'s at the next comma.
+GROUP_ENDS = {"colon": r"[;.]\s", "paren": r"\)", "list": r"[,;)]|\.\s"}
 # The first of these in the passage says what kind of attack it reports.
 ATTACK_KINDS = [(r"missile (?:strike|attack)s?", "missile_strike"), (r"drone strikes?", "drone_strike"),
                 (r"air ?strikes?|air raids?|warplanes", "air_strike"), (r"rockets?\b", "rocket_fire"),
@@ -114,9 +132,17 @@ def _ref(record):
 
 
 def _count_before(text: str, start: int, end: int) -> str:
-    """The count written just before a name, with the name ("three tanks", "a tank"); else "1"."""
-    match = re.search(rf"(?<![+\w])({COUNT_PATTERN})\s+$", text[:start], re.IGNORECASE)
-    return text[match.start(1):end] if match else "1"
+    """The count written just before a name, with the name ("three tanks", "two destroyed BMP-1
+    vehicles", "a tank"); else "1". Up to two words may stand between (what happened to them), never
+    "and", "or" or a comma (those start another thing: "a tank and BMB vehicle")."""
+    offset = max(0, start - 80)
+    for count in reversed([count for count in find_counts(text[offset:end]) if count["end"] <= start - offset]):
+        between = text[offset + count["end"]:start]
+        if (len(between.split()) <= 2 and not re.search(r"[,;:.()]|\b(?:and|or|with|of)\b", between, re.IGNORECASE)
+                and (count["end"] + offset == start or between[:1].isspace())):
+            return text[offset + count["start"]:end]
+        break
+    return "1"
 
 
 class Passage:
@@ -187,40 +213,130 @@ class Passage:
         return names[-1]["records"][0] if names else None
 
 
+def _head(text: str, end: int, passage, limit: int = 6):
+    """What a count counts: the words after it up to the noun of the people counted ("ten
+    opposition fighters", "14 civilians", "four others"), as (end of the noun, its words); None
+    when it counts no people (days, homes, tanks, a source)."""
+    words = list(re.finditer(r"[^\W\d_][\w’'-]*", text[end:end + 80]))
+    gap_end = end
+    for index, word in enumerate(words[:limit]):
+        if re.search(r"[,;:.()!?]", text[gap_end:end + word.start()]):
+            return None
+        lowered = word.group(0).lower()
+        if lowered in COUNTED_PEOPLE and not (lowered in ("man", "men") and index and
+                                              words[index - 1].group(0).lower() in ("armed",)):
+            following = words[index + 1].group(0).lower() if index + 1 < len(words) else ""
+            if following in COUNTED_PEOPLE and lowered not in ("others",):  # "family members", "civilian residents"
+                continue
+            noun_end = end + word.end()
+            return noun_end, [w.group(0).lower() for w in words[:index + 1]]
+        if lowered in ("of", "were", "was", "have", "has", "had", "are", "is", "and", "in", "on", "at", "by",
+                       "from", "after", "when", "who", "while", "that", "than", "including", "among"):
+            if lowered == "of" and index == 0:  # "dozens of fighters"
+                gap_end = end + word.end()
+                continue
+            return None
+        if passage.of_kind("equipment_types", end + word.start(), end + word.end() + 1):
+            return None
+        gap_end = end + word.end()
+    return None
+
+
+def _outcome(text: str, count_start: int, head_end: int, clause_end: int):
+    """The outcome of a count: a verb just before it ("killed 12 civilians"), else the first one
+    after it in its clause ("… were killed", "40 wounded"), else the last one before it."""
+    before = list(_OUTCOME.finditer(text, max(0, count_start - 40), count_start))
+    if before and len(text[before[-1].end():count_start].split()) <= 2 and not re.search(
+            r"[,;:.()]", text[before[-1].end():count_start]):
+        return OUTCOMES[before[-1].group(0).lower()]
+    after = _OUTCOME.search(text, head_end, clause_end)
+    if after:
+        return OUTCOMES[after.group(0).lower()]
+    before = list(_OUTCOME.finditer(text, 0, count_start))
+    return OUTCOMES[before[-1].group(0).lower()] if before else None
+
+
+def _clause_end(text: str, position: int) -> int:
+    found = re.compile(r"[;!?]|\.(?:\s|$)").search(text, position)
+    return found.start() if found else len(text)
+
+
 def _figures(passage, figure_spans):
-    rows = []
-    for match in FIGURE_PATTERN.finditer(passage.text):
-        figure_spans.append(match.span())
-        words = set(re.findall(r"[\w-]+", match.group("who").lower()))
-        actors = passage.actors(*match.span("who"))
-        if words & CIVILIAN_WORDS:
-            category, affiliation = "civilian", None
-        elif len(actors) == 1:
-            category, affiliation = "combatant", actors[0]
-        elif actors:
-            category, affiliation = "combatant", None
-        elif words == {"others"} and rows:  # "four others": the group of the figure before
-            category, affiliation = rows[-1]["category"], rows[-1]["affiliation"]
-        else:
-            category, affiliation = "unknown", None
-        places = passage.places()
-        row = {"quantity": (match.group("quantity") + match.group("who")).strip(),
-               "outcome": OUTCOMES[match.group("outcome").lower()], "category": category,
-               "subgroup": next((SUBGROUPS[word] for word in words if word in SUBGROUPS), ""),
-               "affiliation": affiliation, "place": places[0] if len(places) == 1 else None}
+    """Casualty figures: each count of people with an outcome, as a whole with its parts when the
+    passage breaks it down ("27 people: 14 civilians, among them 5 children and 3 women, and 13
+    fighters"). A count that counts no people (days, tanks, families displaced) or has no outcome
+    is no figure; a part "including officers" without a count is at least 2 (one if singular)."""
+    text = passage.text
+    rows, groups = [], []  # groups: open breakdowns, (row index, what ends it, where it opened)
+    counts = [count for count in find_counts(text)]
+    entries = []
+    for count in counts:
+        head = _head(text, count["end"], passage)
+        if head is None and not count["article"]:
+            after = re.match(r"\s*(?:others?\s+)?(wounded|injured|killed|dead|missing)\b", text[count["end"]:], re.I)
+            toll = re.search(r"\btoll\b[^.;]{0,40}$", text[:count["start"]], re.I)
+            if after or toll:  # "and 40 wounded", "the death toll rose to 27"
+                head = (count["end"], [])
+        if head is not None:
+            entries.append((count, head))
+    for position, (count, (head_end, words)) in enumerate(entries):
+        # Close the breakdowns this count is beyond.
+        while groups and re.search(groups[-1][1], text[max(groups[-1][2], entries[position - 1][1][0]):count["start"]]):
+            groups.pop()
+        clause_end = _clause_end(text, head_end)
+        outcome = _outcome(text, count["start"], head_end, clause_end)
+        whole = rows[groups[-1][0]] if groups else None
+        if outcome is None and whole is None:
+            continue
+        row = _figure_row(passage, text[count["start"]:head_end], words, count["start"], head_end,
+                          whole["outcome"] if whole else outcome, rows, whole)
+        if whole is not None:
+            row["part_of"] = groups[-1][0]
         rows.append(row)
-        part = match.group("part")
-        if part:  # ", including officers,": a part of the figure above, with its own count
-            part_words = re.findall(r"[\w-]+", part.lower())
-            counted = re.match(rf"({COUNT_PATTERN})", part.strip(), re.IGNORECASE)
-            # No count: a plural says two or more, a singular one.
-            plural = part_words[-1].endswith("s") or part_words[-1] in ("women", "children")
-            rows.append({**row, "quantity": part.strip() if counted else ("at least 2" if plural else "1"),
-                         "subgroup": next((SUBGROUPS[word] for word in part_words if word in SUBGROUPS), ""),
-                         "category": "civilian" if set(part_words) & CIVILIAN_WORDS else row["category"]})
+        figure_spans.append((count["start"], clause_end))
+        opened = BREAKDOWN.match(text[head_end:])
+        if opened:
+            kind = "colon" if opened.group("colon") else "paren" if opened.group("paren") else "list"
+            groups.append((len(rows) - 1, GROUP_ENDS[kind], head_end + opened.end()))
+            if kind == "list":
+                rows.extend(_uncounted_part(passage, text, head_end + opened.end(), rows))
     for row in rows:
         row["affiliation"], row["place"] = _ref(row["affiliation"]), _ref(row["place"])
     return rows
+
+
+def _figure_row(passage, wording, words, start, end, outcome, rows, whole):
+    actors = passage.actors(start, end)
+    if set(words) & CIVILIAN_WORDS:
+        category, affiliation = "civilian", None
+    elif len(actors) == 1:
+        category, affiliation = "combatant", actors[0]
+    elif actors or set(words) & COMBATANT_WORDS:
+        category, affiliation = "combatant", None
+    elif words and words[-1] == "others" and rows:  # "four others": the group of the figure before
+        category, affiliation = rows[-1]["category"], rows[-1]["affiliation"]
+    elif whole is not None:
+        category, affiliation = whole["category"], whole["affiliation"]
+    else:
+        category, affiliation = "unknown", None
+    if whole is not None and category == "combatant" and affiliation is None and whole["category"] == "combatant":
+        affiliation = whole["affiliation"]
+    places = passage.places()
+    return {"quantity": wording.strip(), "outcome": outcome, "category": category,
+            "subgroup": next((SUBGROUPS[word] for word in reversed(words) if word in SUBGROUPS), ""),
+            "affiliation": affiliation, "place": places[0] if len(places) == 1 else None}
+
+
+def _uncounted_part(passage, text, start, rows):
+    """", including officers,": a part named without a count, right after the opener."""
+    match = re.match(r"\s*((?:[^\W\d_][\w’'-]*\s+){0,2}?([^\W\d_][\w’'-]*))\s*[,;)]", text[start:])
+    if not match or match.group(2).lower() not in COUNTED_PEOPLE or find_counts(match.group(1)):
+        return []
+    whole = rows[-1]
+    words = [word.lower() for word in match.group(1).split()]
+    plural = words[-1].endswith("s") or words[-1] in ("women", "children", "men", "personnel")
+    row = _figure_row(passage, "", words, start, start + match.end(1), whole["outcome"], rows, whole)
+    return [{**row, "quantity": "at least 2" if plural else "1", "part_of": len(rows) - 1}]
 
 
 def _equipment(passage):
@@ -270,17 +386,31 @@ def _attacks(passage):
              "weapon": " and ".join(weapon for _at, weapon in weapons), "quantity": AT_LEAST_ONCE}]
 
 
+# What a displacement is counted in, by the noun after its count.
+DISPLACEMENT_UNITS = {"families": "families", "family": "families", "households": "households",
+                      "household": "households", "people": "people", "persons": "people", "individuals": "people",
+                      "residents": "people", "civilians": "people", "idps": "people", "inhabitants": "people"}
+
+
 def _displacements(passage):
+    """A displacement: the count of people, families or households displaced ("about 4,500
+    families fled"), nearest before the verb, else the verb's own phrase ("a large displacement of
+    civilians": unknown); origins before "towards", destinations after."""
     match = DISPLACEMENT.search(passage.text)
     if not match:
         return []
     towards = TOWARDS.search(passage.text, match.start())
     split = towards.start() if towards else len(passage.text)
-    try:
-        quantity = find_quantity(match.group(0))["wording"]
-    except QuantityError:
-        quantity = "unknown"
-    return [{"quantity": quantity, "unit": "people",
+    quantity, unit = None, "people"
+    for count in find_counts(passage.text):
+        noun = re.match(r"\s+(?:of\s+)?(?:(?:[^\W\d_][\w-]*)\s+){0,2}?([^\W\d_]+)", passage.text[count["end"]:])
+        if noun and noun.group(1).lower() in DISPLACEMENT_UNITS and not count["article"]:
+            quantity, unit = passage.text[count["start"]:count["end"] + noun.end()], DISPLACEMENT_UNITS[noun.group(1).lower()]
+            if count["start"] > match.start():
+                break
+    if quantity is None:
+        quantity = match.group(0) if re.search(r"displacement", match.group(0), re.I) else "unknown"
+    return [{"quantity": quantity, "unit": unit,
              "origins": [_ref(place) for place in passage.places(0, split)],
              "destinations": [_ref(place) for place in passage.places(split)]}]
 
