@@ -17,6 +17,7 @@ from conflictdb.names import normalise_name
 from events.quantities import find_counts
 from events.models import Location
 from events.naming import named_by_alias_keys
+from sources.naming import sources_named
 
 # --- names found in a passage -----------------------------------------------------------------
 
@@ -98,13 +99,17 @@ COMBATANT_WORDS = {"fighter", "fighters", "soldier", "soldiers", "troops", "mili
                    "gunmen", "rebel", "rebels", "officer", "officers", "personnel", "conscript", "conscripts",
                    "recruit", "recruits", "insurgent", "insurgents", "jihadist", "jihadists", "combatant",
                    "combatants", "militiaman", "militiamen", "member", "members", "elements", "guard", "guards",
-                   "policeman", "policemen", "commander", "commanders", "servicemen"}
+                   "policeman", "policemen", "commander", "commanders", "servicemen", "terrorist", "terrorists",
+                   "mercenaries", "extremists", "paratroopers"}
 # People counted whose side the words do not say.
 PEOPLE_WORDS = {"people", "persons", "person", "individuals", "victims", "others", "bodies", "man", "men"}
 COUNTED_PEOPLE = CIVILIAN_WORDS | COMBATANT_WORDS | PEOPLE_WORDS
 # What starts a breakdown of the figure before it ("27 people: 14 civilians, among them 5 children").
 BREAKDOWN = re.compile(r"^\s*(?:(?P<colon>:)|(?P<paren>\()|,?\s*(?:including|among\s+(?:them|whom|those|the\s+\w+)"
                        r"|of\s+(?:whom|them)|namely)\b:?)", re.IGNORECASE)
+BREAKDOWN_BEFORE_COUNT = re.compile(
+    r"(?:(?P<colon>:)|(?P<paren>\()|,?\s*(?:including|among\s+(?:them|whom|those)|of\s+(?:whom|them)|namely)\b:?)"
+    r"\s*$", re.IGNORECASE)
 # Where a group of parts ends: a colon's at the clause end, "including …"'s at the next comma.
 GROUP_ENDS = {"colon": r"[;.]\s", "paren": r"\)", "list": r"[,;)]|\.\s"}
 # The first of these in the passage says what kind of attack it reports.
@@ -230,6 +235,9 @@ def _head(text: str, end: int, passage, limit: int = 6):
                 continue
             noun_end = end + word.end()
             return noun_end, [w.group(0).lower() for w in words[:index + 1]]
+        following = words[index + 1].group(0).lower() if index + 1 < len(words) else ""
+        if lowered == "more" and (following in ("were", "was", "have", "had") or following in OUTCOMES):
+            return end + word.end(), [w.group(0).lower() for w in words[:index]] + ["others"]  # "four more were"
         if lowered in ("of", "were", "was", "have", "has", "had", "are", "is", "and", "in", "on", "at", "by",
                        "from", "after", "when", "who", "while", "that", "than", "including", "among"):
             if lowered == "of" and index == 0:  # "dozens of fighters"
@@ -268,7 +276,9 @@ def _figures(passage, figure_spans):
     is no figure; a part "including officers" without a count is at least 2 (one if singular)."""
     text = passage.text
     rows, groups = [], []  # groups: open breakdowns, (row index, what ends it, where it opened)
-    counts = [count for count in find_counts(text)]
+    said_by = attribution(text)  # "said a doctor at the hospital": who speaks is not counted
+    counts = [count for count in find_counts(text)
+              if said_by is None or not said_by["start"] <= count["start"] < said_by["end"]]
     entries = []
     for count in counts:
         head = _head(text, count["end"], passage)
@@ -294,12 +304,18 @@ def _figures(passage, figure_spans):
             row["part_of"] = groups[-1][0]
         rows.append(row)
         figure_spans.append((count["start"], clause_end))
+        # The breakdown opens right after the figure's noun, or just before the next count
+        # ("27 people on Tuesday: 14 civilians"), never across the end of the clause.
+        next_start = entries[position + 1][0]["start"] if position + 1 < len(entries) else clause_end
         opened = BREAKDOWN.match(text[head_end:])
+        at = head_end
+        if not opened and next_start <= clause_end:
+            opened = BREAKDOWN_BEFORE_COUNT.search(text[head_end:next_start])
         if opened:
             kind = "colon" if opened.group("colon") else "paren" if opened.group("paren") else "list"
-            groups.append((len(rows) - 1, GROUP_ENDS[kind], head_end + opened.end()))
-            if kind == "list":
-                rows.extend(_uncounted_part(passage, text, head_end + opened.end(), rows))
+            groups.append((len(rows) - 1, GROUP_ENDS[kind], at + opened.end()))
+            if kind == "list" and opened.start() == 0:
+                rows.extend(_uncounted_part(passage, text, at + opened.end(), rows))
     for row in rows:
         row["affiliation"], row["place"] = _ref(row["affiliation"]), _ref(row["place"])
     return rows
@@ -339,8 +355,24 @@ def _uncounted_part(passage, text, start, rows):
     return [{**row, "quantity": "at least 2" if plural else "1", "part_of": len(rows) - 1}]
 
 
+# A weapon's designation ("T-72", "BM-21", "ZU-23-2", "Su-24", "Mi-8", "BMP-1"): letters, a
+# hyphen, digits. One the equipment types do not know yet is drafted by its designation for the
+# editor to pick or add (the row names no record until then).
+DESIGNATION = re.compile(r"(?<![\w-])[A-Z][A-Za-z]{0,4}-\d+[A-Za-z]*(?:-\d+[A-Za-z]*)?(?![\w-])")
+
+
+def _designations(passage) -> list[dict]:
+    known = [(name["start"], name["end"]) for name in passage.of_kind("equipment_types")]
+    return [{"kind": "equipment_types", "start": match.start(), "end": match.end(), "spelling": match.group(0),
+             "records": []}
+            for match in DESIGNATION.finditer(passage.text)
+            if not any(start < match.end() and match.start() < end for start, end in known)
+            # "a T-72 tank": the designation qualifies the type named after it
+            and not any(re.fullmatch(r"\s+", passage.text[match.end():start]) for start, _end in known)]
+
+
 def _equipment(passage):
-    names = passage.of_kind("equipment_types")
+    names = sorted(passage.of_kind("equipment_types") + _designations(passage), key=lambda name: name["start"])
     verb = next(((pattern, status) for pattern, status in EQUIPMENT_STATUS
                  if re.search(pattern, passage.text, re.IGNORECASE)), None)
     if not names or not verb:  # "artillery shelling" names equipment but says nothing happened to it
@@ -351,7 +383,7 @@ def _equipment(passage):
     rows = []
     for name in names:
         following = passage.places(name["end"], areas=False)
-        row = {"equipment_type": _ref(name["records"][0]),
+        row = {"equipment_type": _ref(name["records"][0]) if name["records"] else {"id": None, "text": name["spelling"]},
                "quantity": _count_before(passage.text, name["start"], name["end"]),
                "captor": _ref(captor), "places": [_ref(following[0])] if following else []}
         rows.append({**row, "status": status})
@@ -373,12 +405,18 @@ def _territory(passage, figure_spans):
     return [row]
 
 
+def _designated(text, start, weapon):
+    """"Su-24 warplanes": the weapon with the designation written before it."""
+    before = re.search(rf"({DESIGNATION.pattern})\s+$", text[:start])
+    return f"{before.group(1)} {weapon}" if before else weapon
+
+
 def _attacks(passage):
     found = [(match.start(), kind) for pattern, kind in ATTACK_KINDS
              for match in [re.search(pattern, passage.text, re.IGNORECASE)] if match]
     if not found:
         return []
-    weapons = sorted((match.start(), weapon) for pattern, weapon in WEAPONS
+    weapons = sorted((match.start(), _designated(passage.text, match.start(), weapon)) for pattern, weapon in WEAPONS
                      for match in [re.search(rf"\b{pattern}\b", passage.text, re.IGNORECASE)] if match)
     actors = passage.actors()
     return [{"kind": min(found)[1], "perpetrator": _ref(actors[0]) if len(actors) == 1 else None,
@@ -428,3 +466,128 @@ def draft_rows(text: str | Passage) -> dict:
     }
 
 
+
+
+# --- who says it: the attribution ---------------------------------------------------------------
+
+SAYING = (r"told|said|says|reported|reports|stated|states|announced|announces|claimed|claims|confirmed|"
+          r"confirms|added|denied|denies|documented|recorded|noted|wrote|published|accused|warned")
+DENYING = re.compile(r"\b(?:denied|denies|deny|denying|refuted|rejected|dismissed)\b", re.IGNORECASE)
+# The words that may make a claimant's name: capitalised words with their joiners, or a described
+# source ("a local source", "a military source from the opposition factions").
+_NAME = r"(?:[A-Z+][\w+’'&.-]*|al-[\w-]+|\(\w+\))(?:\s+(?:of|for|on|and|the|al-[\w-]+|[A-Z+(][\w+’'&.)-]*))*"
+_DESCRIBED = r"(?i:an?|the)\s+(?:[\w-]+\s+){0,3}?(?:source|sources|spokesman|spokeswoman|spokesperson|official|officials|" \
+             r"commander|monitor|activist|activists|witness|witnesses|resident|residents|correspondent|doctor|" \
+             r"council|ministry|agency|media|authorities|command|office|defence|defense|group|observatory)\b" \
+             r"(?:\s+(?:from|of|in|at|with|for)\s+(?:the\s+)?(?:" + _NAME + r"|[a-z]+))?"
+_CLAIMANT = rf"(?P<who>{_DESCRIBED}|(?i:state|official|local)\s+(?:media|television|news\s+agency)(?:\s+[A-Z][\w-]*)?|(?:(?i:the)\s+)?{_NAME})"
+ATTRIBUTIONS = [
+    re.compile(rf"\b(?i:according\s+to)\s+{_CLAIMANT}"),
+    re.compile(rf"\b(?:said|told|reported|stated|announced|claimed|added)\s+{_CLAIMANT}(?=\s*[,.;]|$)"),
+    re.compile(rf"(?:^|(?<=[,;:“\"(])\s*|\b(?:that|and|but|while|as)\s+|(?<=\s))(?<![\w-]){_CLAIMANT}"
+               rf"(?:,\s+[^,]{{1,60}},)?\s+(?:also\s+|later\s+|has\s+|had\s+)?(?P<verb>{SAYING})\b"),
+]
+_LEADING = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_NOT_A_CLAIMANT = {"it", "he", "she", "they", "we", "i", "this", "that", "which", "who", "there", "sources"}
+
+
+def attribution(text: str) -> dict | None:
+    """Who the passage says makes the claim: {start, end, text} of the name as written ("according
+    to the Syrian Civil Defence", "a local source told …", "… said the ministry"), or None."""
+    found = []
+    for pattern in ATTRIBUTIONS:
+        for match in pattern.finditer(text):
+            who = match.group("who").strip().rstrip(".,")
+            if who.lower() in _NOT_A_CLAIMANT or not re.search(r"[A-Za-z]", who):
+                continue
+            start = match.start("who")
+            found.append((start, start + len(who), who))
+        if found:
+            break
+    if not found:
+        return None
+    start, end, who = found[0]
+    return {"start": start, "end": end, "text": who}
+
+
+def claimant_named(spelling: str) -> dict:
+    """The source a claimant's name as written names: {"id", "text"} when exactly one source has
+    that name or alias (with or without its article, or its bracketed acronym), else the spelling
+    with id None for the editor to pick or add, never a guess among several."""
+    tries = [spelling, _LEADING.sub("", spelling)]
+    tries += re.findall(r"\((\w+)\)", spelling) + [re.sub(r"\s*\(\w+\)", "", spelling)]
+    for name in dict.fromkeys(part.strip() for part in tries if part.strip()):
+        found = list(sources_named(name)[:2])
+        if len(found) == 1:
+            return {"id": found[0].pk, "text": str(found[0])}
+        if found:
+            break
+    return {"id": None, "text": spelling}
+
+
+# --- the whole document -------------------------------------------------------------------------
+
+# A sentence ends at . ! ? before a capital, a digit or a quote (not after "No." or an initial), or
+# at a line break. A sentence that starts by referring back ("Among them …") continues the one before.
+_SENTENCE_END = re.compile(r"(?<!\bNo)(?<!\bMr)(?<!\bDr)(?<!\b[A-Z])[.!?][\"”’)]*\s+(?=[A-Z0-9\"“(\u0600-\u06ff])|\n\s*")
+_CONTINUES = re.compile(r"^(?:among\s+(?:them|the)|of\s+(?:them|those|these)|they\s+(?:included|include|were)|"
+                        r"these\s+included|including)\b", re.IGNORECASE)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """The document's sentences as (start, end) offsets, surrounding spaces left out."""
+    spans, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start() + len(match.group(0).rstrip())
+        spans.append((start, end))
+        start = match.end()
+    spans.append((start, len(text)))
+    result = []
+    for start, end in spans:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end <= start:
+            continue
+        if result and _CONTINUES.match(text[start:end]) and "\n" not in text[result[-1][1]:start]:
+            result[-1] = (result[-1][0], end)
+        else:
+            result.append((start, end))
+    return result
+
+
+def draft_document(text: str) -> list[dict]:
+    """Draft claims for the whole document: one per passage (a sentence, with the ones that
+    continue it) that states a figure, a place, equipment, an attack, territory or displacement.
+
+    Each draft: start, end and text (the passage verbatim, the quote), claimant ({"id", "text"}
+    from the attribution, "as_written" the spelling and "carried" True when it comes from an
+    earlier sentence of the paragraph), stance ("denies" for a denial), rows (draft_rows, the
+    form's shape, figures with their part_of links) and places (the names found). Nothing is
+    written; the editor reviews each draft at the desk, edits it and saves it, or drops it.
+    """
+    drafts, said_by, paragraph_end = [], None, -1
+    for start, end in sentences(text):
+        passage_text = text[start:end]
+        if start > paragraph_end:  # a new paragraph: nobody has spoken yet
+            said_by = None
+            following = text.find("\n", end)
+            paragraph_end = following if following >= 0 else len(text)
+        attributed = attribution(passage_text)
+        passage = Passage(passage_text)
+        rows = draft_rows(passage)
+        places = names_in_passage(passage_text, passage.names)["places"]
+        carried = attributed is None and said_by is not None
+        if attributed is not None:
+            said_by = {**claimant_named(attributed["text"]), "as_written": attributed["text"]}
+        denies = bool(DENYING.search(passage_text))
+        if not any(rows.values()) and not places and not denies:
+            continue
+        drafts.append({
+            "start": start, "end": end, "text": passage_text,
+            "claimant": {**said_by, "carried": carried} if said_by else None,
+            "stance": "denies" if denies else "asserts",
+            "rows": rows, "places": places,
+        })
+    return drafts
