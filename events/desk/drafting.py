@@ -100,7 +100,7 @@ COMBATANT_WORDS = {"fighter", "fighters", "soldier", "soldiers", "troops", "mili
                    "recruit", "recruits", "insurgent", "insurgents", "jihadist", "jihadists", "combatant",
                    "combatants", "militiaman", "militiamen", "member", "members", "elements", "guard", "guards",
                    "policeman", "policemen", "commander", "commanders", "servicemen", "terrorist", "terrorists",
-                   "mercenaries", "extremists", "paratroopers"}
+                   "mercenaries", "extremists", "paratroopers", "forces"}
 # People counted whose side the words do not say.
 PEOPLE_WORDS = {"people", "persons", "person", "individuals", "victims", "others", "bodies", "man", "men"}
 COUNTED_PEOPLE = CIVILIAN_WORDS | COMBATANT_WORDS | PEOPLE_WORDS
@@ -153,8 +153,15 @@ def _count_before(text: str, start: int, end: int) -> str:
 class Passage:
     """The passage's names in text order, with homonyms settled by the other places named with them."""
 
-    def __init__(self, text):
+    def __init__(self, text, within: Passage | None = None, offset: int = 0):
+        """The passage `text`; a passage `within` a larger one (a sentence of the document at
+        `offset`) takes its names and hierarchy from it rather than asking the database again."""
         self.text = text
+        if within is not None:
+            self.names = [{**name, "start": name["start"] - offset, "end": name["end"] - offset} for name in within.names
+                          if offset <= name["start"] and name["end"] <= offset + len(text)]
+            self._parent = within._parent
+            return
         self.names = _found_names(text)
         # The admin hierarchy above every place named, one query per level (not per place).
         self._parent = {record.pk: record.parent_id for name in self.of_kind("places") for record in name["records"]}
@@ -234,6 +241,12 @@ def _head(text: str, end: int, passage, limit: int = 6):
             if following in COUNTED_PEOPLE and lowered not in ("others",):  # "family members", "civilian residents"
                 continue
             noun_end = end + word.end()
+            # "government forces and opposition fighters": both sides in one figure (no count between)
+            for extra in range(3):
+                joined = re.match(rf"\s+and\s+(?:[^\W\d_][\w’'-]*\s+){{{extra}}}([^\W\d_][\w’'-]*)", text[noun_end:])
+                if joined and joined.group(1).lower() in COUNTED_PEOPLE and not find_counts(joined.group(0)):
+                    return noun_end + joined.end(), [w.group(0).lower() for w in words[:index + 1]] + \
+                        [w.lower() for w in joined.group(0).split()[1:]]
             return noun_end, [w.group(0).lower() for w in words[:index + 1]]
         following = words[index + 1].group(0).lower() if index + 1 < len(words) else ""
         if lowered == "more" and (following in ("were", "was", "have", "had") or following in OUTCOMES):
@@ -567,7 +580,8 @@ def draft_document(text: str) -> list[dict]:
     form's shape, figures with their part_of links) and places (the names found). Nothing is
     written; the editor reviews each draft at the desk, edits it and saves it, or drops it.
     """
-    drafts, said_by, paragraph_end = [], None, -1
+    drafts, said_by, paragraph_end, claimants = [], None, -1, {}
+    document = Passage(text)  # the names of the whole text at once, not per sentence
     for start, end in sentences(text):
         passage_text = text[start:end]
         if start > paragraph_end:  # a new paragraph: nobody has spoken yet
@@ -575,12 +589,14 @@ def draft_document(text: str) -> list[dict]:
             following = text.find("\n", end)
             paragraph_end = following if following >= 0 else len(text)
         attributed = attribution(passage_text)
-        passage = Passage(passage_text)
+        passage = Passage(passage_text, within=document, offset=start)
         rows = draft_rows(passage)
         places = names_in_passage(passage_text, passage.names)["places"]
         carried = attributed is None and said_by is not None
         if attributed is not None:
-            said_by = {**claimant_named(attributed["text"]), "as_written": attributed["text"]}
+            if attributed["text"] not in claimants:  # a claimant named again is looked up once
+                claimants[attributed["text"]] = claimant_named(attributed["text"])
+            said_by = {**claimants[attributed["text"]], "as_written": attributed["text"]}
         denies = bool(DENYING.search(passage_text))
         if not any(rows.values()) and not places and not denies:
             continue

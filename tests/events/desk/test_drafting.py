@@ -182,3 +182,23 @@ def test_the_document_drafts_endpoint_writes_nothing_and_drafts_save_with_their_
         content_type="application/json")
     assert refused.status_code == 400 and "casualty_figures.0.part_of" in refused.json()["errors"]
 
+
+
+def test_drafting_a_document_asks_the_database_once_not_per_sentence(client, editor, seeded):
+    from django.db import connection
+
+    client.force_login(editor)
+    publisher = Source.objects.create(name="Field monitor", kind="monitor")
+
+    def queries_to_draft(text):
+        document = Document.objects.create(publisher=publisher, title="Report", text=text)
+        count = []
+        with connection.execute_wrapper(lambda execute, *args: count.append(1) or execute(*args)):
+            response = client.get(reverse("admin:events_claim_desk_drafts", args=[document.pk]))
+        assert response.status_code == 200
+        return len(count), len(response.json()["drafts"])
+
+    queries_to_draft(FIELD_REPORT)  # warm the per-process caches
+    once, drafts_once = queries_to_draft(FIELD_REPORT)
+    thrice, drafts_thrice = queries_to_draft(FIELD_REPORT * 3)
+    assert drafts_thrice == 3 * drafts_once and thrice == once
