@@ -54,14 +54,19 @@ def _found_names(text: str) -> list[dict]:
     return sorted(found, key=lambda name: (name["start"], name["kind"]))
 
 
-def names_in_passage(text: str, found: list[dict] | None = None) -> dict:
+def homonym_parents(found: list[dict]) -> dict:
+    """The parents of the places that share a spelling, by id (to tell them apart on a chip)."""
+    return Location.objects.in_bulk({record.parent_id for name in found if len(name["records"]) > 1
+                                     for record in name["records"] if getattr(record, "parent_id", None)})
+
+
+def names_in_passage(text: str, found: list[dict] | None = None, parents: dict | None = None) -> dict:
     """The places, actors and equipment types whose recorded spellings occur in the passage (chips)."""
     result = {"places": [], "actors": [], "equipment_types": []}
     seen = set()
     found = found if found is not None else _found_names(text)
     # One spelling, several places (the two Neirabs): each is offered, named with its parent.
-    parents = Location.objects.in_bulk({record.parent_id for name in found if len(name["records"]) > 1
-                                        for record in name["records"] if getattr(record, "parent_id", None)})
+    parents = parents if parents is not None else homonym_parents(found)
     for name in found:
         homonyms = name["records"]
         for record in homonyms:
@@ -582,6 +587,7 @@ def draft_document(text: str) -> list[dict]:
     """
     drafts, said_by, paragraph_end, claimants = [], None, -1, {}
     document = Passage(text)  # the names of the whole text at once, not per sentence
+    parents = homonym_parents(document.names)
     for start, end in sentences(text):
         passage_text = text[start:end]
         if start > paragraph_end:  # a new paragraph: nobody has spoken yet
@@ -591,7 +597,7 @@ def draft_document(text: str) -> list[dict]:
         attributed = attribution(passage_text)
         passage = Passage(passage_text, within=document, offset=start)
         rows = draft_rows(passage)
-        places = names_in_passage(passage_text, passage.names)["places"]
+        places = names_in_passage(passage_text, passage.names, parents)["places"]
         carried = attributed is None and said_by is not None
         if attributed is not None:
             if attributed["text"] not in claimants:  # a claimant named again is looked up once
