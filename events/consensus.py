@@ -62,6 +62,7 @@ from django.utils import timezone
 
 from conflictdb import bulk, signals, verification
 from conflictdb.models import VerificationStatus as S
+from events.quantities import best_estimate
 from events.models import (
     ActorMembership,
     Attack,
@@ -258,13 +259,7 @@ def corroboration(claim) -> Corroboration:
 # --- consensus ----------------------------------------------------------------------------------
 
 def _best_value(fact):
-    if fact.qualifier == Qualifier.EXACT:
-        return fact.low
-    if fact.qualifier == Qualifier.RANGE and fact.low is not None and fact.high is not None:
-        return (fact.low + fact.high) // 2
-    if fact.qualifier in (Qualifier.ABOUT, Qualifier.AT_LEAST, Qualifier.MORE_THAN):
-        return fact.low
-    return None
+    return best_estimate(fact.low, fact.high, fact.qualifier)  # the one reader's rule (events.quantities)
 
 
 def _exclusion(claim):

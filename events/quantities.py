@@ -40,11 +40,17 @@ class QuantityError(ValueError):
 # --- vocabulary -------------------------------------------------------------------------------
 
 # Numbers written in words. Articles count one only before a noun ("a tank"), never alone.
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+# Compounds ("twenty-seven", "one hundred and fifty", "three thousand") are read by _number().
+UNIT_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "a dozen": 12, "hundred": 100, "a hundred": 100, "one hundred": 100,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+              "ninety": 90}
+NUMBER_WORDS = {
+    **UNIT_WORDS, **TENS_WORDS, "a dozen": 12, "dozen": 12, "hundred": 100, "a hundred": 100, "one hundred": 100,
+    "thousand": 1000, "a thousand": 1000,
 }
 ARTICLES = {"a": 1, "an": 1, "single": 1}
 
@@ -83,7 +89,7 @@ PHRASE_BOUND_WORDS = (
     (Qualifier.ABOUT, ("about", "around", "approximately", "some", "nearly")),
 )
 
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٬", "01234567890123456789,")  # one char each: offsets hold
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 
 
@@ -91,9 +97,20 @@ def _alternatives(words) -> str:
     return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
 
 
+# A number in words: below a hundred ("twenty-seven", "eleven"), then hundreds and thousands
+# ("one hundred and fifty", "three thousand"). "and" joins only after hundred/thousand, so
+# "between two and four" stays two numbers.
+_UNDER_100 = (rf"(?:(?:{_alternatives(TENS_WORDS)})(?:[\s-]+(?:{_alternatives(w for w in UNIT_WORDS if UNIT_WORDS[w] < 10)}))?"
+              rf"|{_alternatives(UNIT_WORDS)})")
+_HUNDREDS = rf"(?:(?:{_UNDER_100}|a)\s+hundred(?:\s+(?:and\s+)?{_UNDER_100})?|{_UNDER_100})"
+NUMBER_IN_WORDS = (rf"(?:(?:{_HUNDREDS}|a)\s+thousand(?:\s+(?:and\s+)?{_HUNDREDS})?|{_HUNDREDS}"
+                   rf"|a\s+dozen|dozen|hundred|thousand)")
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+"
+
+
 # --- the whole text ----------------------------------------------------------------------------
 
-_N = rf"(\d[\d,]*|{_alternatives(NUMBER_WORDS)})"
+_N = rf"(\d[\d,]*|{NUMBER_IN_WORDS})"
 _BOUNDED = [(re.compile(rf"(?:{_alternatives(words)})\s*{_N}\+?", re.I), qualifier) for qualifier, words in BOUND_WORDS]
 _RANGE = re.compile(rf"(?:between\s+)?{_N}\s*(?:-|–|—|to|and|or|/)\s*{_N}", re.I)
 _PLUS = re.compile(rf"{_N}\s*\+", re.I)
@@ -104,12 +121,25 @@ QUANTITY_EXPECTATION = ('a number as reported: 12, "10-12", ">35", "more than 35
 
 
 def _number(text: str) -> int:
-    text = text.lower()
+    """A number in digits ("4,500"), in words ("twenty-seven", "a dozen") or an article ("a")."""
+    text = " ".join(text.lower().split())
     if text in NUMBER_WORDS:
         return NUMBER_WORDS[text]
     if text in ARTICLES:
         return ARTICLES[text]
-    return int(text.replace(",", ""))
+    if text[:1].isdigit():
+        return int(text.replace(",", ""))
+    total = current = 0
+    for word in re.split(r"[\s-]+", text):
+        if word == "and":
+            continue
+        if word == "hundred":
+            current = (current or 1) * 100
+        elif word == "thousand":
+            total, current = total + (current or 1) * 1000, 0
+        elif word != "a":
+            current += NUMBER_WORDS[word]
+    return total + current
 
 
 def _bounded(qualifier: Qualifier, value: int, wording: str) -> dict:
@@ -155,21 +185,149 @@ def read_quantity(text: str) -> dict | None:
     raise QuantityError(f"expected {QUANTITY_EXPECTATION}", text=wording)
 
 
+# --- counts in running text ----------------------------------------------------------------------
+
+# Where a number is not a count of anything: the words and marks around it say it is a date, a
+# year, a time, an age, a percentage, a phone number, a designation (T-72, BM-21, ZU-23-2, Su-24,
+# Mi-8), an ordinal, a decimal, a measure, or the number of a resolution, article or unit.
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
+NUMBERED_THINGS = ("resolution", "resolutions", "article", "articles", "decree", "law", "no", "no.", "nos", "number",
+                   "#", "route", "highway", "road", "brigade", "division", "regiment", "battalion", "corps", "unit",
+                   "chapter", "page", "section", "paragraph", "item", "room", "building", "block", "sector",
+                   "point", "kilometre", "kilometer", "km", "m", "flight", "case", "file", "version", "grade", "level",
+                   "phase", "stage", "sura", "verse", "channel", "code", "ext", "tel", "tel.", "phone", "fax")
+MEASURES = ("%", "٪", "percent", "per cent", "percentage", "km", "kms", "kilometres", "kilometers", "kilometre",
+            "kilometer", "metres", "meters", "metre", "meter", "miles", "mile", "mm", "cm", "kg", "kilograms",
+            "tonnes", "tons", "am", "pm", "a.m.", "p.m.", "o'clock", "hrs", "hours", "hour", "minutes", "minute",
+            "seconds", "days", "day", "weeks", "week", "months", "month", "years", "year", "decades", "degrees",
+            "dollars", "usd", "euros", "pounds", "lira", "liras", "syp", "million", "millions", "billion", "billions")
+YEAR_WORDS = ("in", "since", "of", "until", "till", "by", "during", "from", "before", "after", "year", "early",
+              "late", "mid", "spring", "summer", "autumn", "fall", "winter", "between", "and", "to", "through")
+
+_WORD_COUNTS = {  # a word that is the whole count, as in QUANTITY_WORDS
+    "several": Qualifier.SEVERAL, "a few": Qualifier.A_FEW, "few": Qualifier.A_FEW, "many": Qualifier.MULTIPLE,
+    "multiple": Qualifier.MULTIPLE, "numerous": Qualifier.MULTIPLE, "dozens": Qualifier.DOZENS,
+    "scores": Qualifier.DOZENS, "hundreds": Qualifier.HUNDREDS, "عشرات": Qualifier.DOZENS,
+    "مئات": Qualifier.HUNDREDS, "عدة": Qualifier.SEVERAL,
+}
+_NUMBER = rf"(?:{_DIGITS}|{NUMBER_IN_WORDS})"
+_BOUND_ALTERNATIVES = [(qualifier, _alternatives(word for word in words if word[0].isalpha() or word[0] in "أل"))
+                       for qualifier, words in BOUND_WORDS]
+_COUNT = re.compile(
+    rf"(?<![\w+$€£.,:/-])(?:"
+    rf"(?P<bound>{'|'.join(alternatives for _qualifier, alternatives in _BOUND_ALTERNATIVES)})\s+(?P<bounded>{_NUMBER})"
+    rf"|between\s+(?P<between_low>{_NUMBER})\s+and\s+(?P<between_high>{_NUMBER})"
+    rf"|(?P<range_low>{_DIGITS})\s*[-–—]\s*(?P<range_high>{_DIGITS})(?![\w-])"
+    rf"|(?P<words_low>{_NUMBER})\s+(?:to|or)\s+(?P<words_high>{_NUMBER})(?![\w-])"
+    rf"|(?P<plus>{_DIGITS})\+"
+    rf"|(?P<number>{_NUMBER})"
+    rf"|(?P<word>{_alternatives(_WORD_COUNTS)})"
+    rf"|(?P<article>an?|single|a\s+single)(?=\s+(?:\d+-[^\W\d_][\w-]*\s+)?[^\W\d_])"
+    rf")(?![\w,.]\d|[\w])",
+    re.IGNORECASE)
+_MONTH = rf"(?:{_alternatives(MONTHS)})\.?"
+_DESIGNATION_BEFORE = re.compile(r"[A-Za-z][\w]*-(?:\d+-)*$")  # "T-", "ZU-23-", "BM-"
+_NOT_A_COUNT_AFTER = re.compile(
+    rf"(?:-(?:[^\W\d_]|\d)"  # 12-year-old, 23-caliber, ZU-23-2's "23-2" seen from its first number
+    rf"|\s*(?:{_alternatives(MEASURES)})(?![^\W\d_])"
+    rf"|\s+(?:{_MONTH})(?![^\W\d_])"  # 13 March
+    rf"|\s+years?\s+(?:old|of\s+age)"
+    rf"|[:/.]\d)", re.IGNORECASE)
+_NOT_A_COUNT_BEFORE = re.compile(
+    rf"(?:(?<![^\W\d_])(?:{_alternatives(NUMBERED_THINGS)})\s*"
+    rf"|(?<![^\W\d_])(?:{_MONTH})\s+"  # March 13, March 2024
+    rf"|(?<![^\W\d_])aged?\s+"
+    rf"|\d[\s-]|\+|\d[:/.])$", re.IGNORECASE)
+_AGE_AFTER_NAME = re.compile(r"[A-Z][\w'’-]+,\s*$")  # "Omar Hassan, 8," or "Omar (8)"
+_YEAR_BEFORE = re.compile(rf"(?<![^\W\d_])(?:{_alternatives(YEAR_WORDS)}|{_MONTH})\s+$|[,(]\s*$", re.IGNORECASE)
+
+
+def _is_year(value: str, text: str, start: int, end: int) -> bool:
+    """1900–2099 in four digits is a year when a date word is before it or no word follows it."""
+    if not re.fullmatch(r"(?:19|20)\d\d", value):
+        return False
+    return bool(_YEAR_BEFORE.search(text[max(0, start - 12):start])) or not re.match(r"\s+[a-z]", text[end:])
+
+
+def _not_a_count(text: str, match) -> bool:
+    """Whether the number matched is not a count (see MONTHS, NUMBERED_THINGS, MEASURES)."""
+    start, end = match.span()
+    before, after = text[max(0, start - 30):start], text[end:end + 20]
+    if match.group("article"):
+        return False
+    if _DESIGNATION_BEFORE.search(before) or _NOT_A_COUNT_BEFORE.search(before) or _NOT_A_COUNT_AFTER.match(after):
+        return True
+    if re.fullmatch(r"\d+", match.group(0)) and (_is_year(match.group(0), text, start, end)
+                                                 or len(match.group(0)) >= 7):  # a phone number, an id
+        return True
+    # An age after a name: "Omar Hassan, 8," / "Omar Hassan (8)".
+    return bool(match.group("number") and (_AGE_AFTER_NAME.search(before) and re.match(r"\s*[,;.)]", after)
+                                           or re.search(r"[A-Z][\w'’-]+\s*\($", before) and after.startswith(")")))
+
+
+def find_counts(text: str) -> list[dict]:
+    """Every count stated in a running text, in order: {start, end, low, high, qualifier, wording,
+    article}. start/end are offsets in `text` (the wording is text[start:end]); article is True
+    for "a"/"an" before a word (a count only if what follows is a thing counted: the caller says).
+
+    "two destroyed BMP-1 vehicles" → 2 (BMP-1 is a designation); "about 4,500 families" → about
+    4,500; "between 12 and 15", "12-15", "two or three" → ranges; "more than 300" → low 301, as
+    read_quantity; "dozens", "several" → the qualifier alone. Not counts: years ("in 2024"), dates
+    ("13 March"), times ("10:30", "10 am"), ages ("a 12-year-old", "aged 12", "Omar, 8,"),
+    percentages, phone-like numbers, ordinals ("46th"), decimals, measures ("5 km"),
+    designations ("T-72", "ZU-23-2", "Su-24") and numbered things ("Resolution 2254").
+    """
+    folded = (text or "").translate(_ARABIC_DIGITS)
+    counts = []
+    for match in _COUNT.finditer(folded):
+        if _not_a_count(folded, match):
+            continue
+        groups = match.groupdict()
+        wording = text[match.start():match.end()]
+        if groups["bound"]:
+            bound = groups["bound"].lower()
+            qualifier = next(qualifier for qualifier, words in BOUND_WORDS if bound in words or " ".join(bound.split()) in words)
+            value = _bounded(qualifier, _number(groups["bounded"]), wording)
+        elif groups["between_low"] or groups["range_low"] or groups["words_low"]:
+            low, high = next((groups[f"{kind}_low"], groups[f"{kind}_high"]) for kind in ("between", "range", "words")
+                             if groups[f"{kind}_low"])
+            low, high = sorted((_number(low), _number(high)))
+            value = {"low": low, "high": high, "qualifier": Qualifier.RANGE.value, "wording": wording}
+        elif groups["plus"]:
+            value = {"low": _number(groups["plus"]), "high": None, "qualifier": Qualifier.AT_LEAST.value,
+                     "wording": wording}
+        elif groups["word"]:
+            value = {"low": None, "high": None, "qualifier": _WORD_COUNTS[groups["word"].lower()].value,
+                     "wording": wording}
+        else:
+            number = _number(groups["number"] or groups["article"].split()[-1])
+            value = {"low": number, "high": number, "qualifier": Qualifier.EXACT.value, "wording": wording}
+        counts.append({**value, "start": match.start(), "end": match.end(), "article": bool(groups["article"])})
+    return counts
+
+
+def best_estimate(low, high, qualifier) -> int | None:
+    """The single best figure of a number as reported (events.consensus's "best"): exact, about, at
+    least and more than → low; a range → its midpoint (rounded down); at most and words → None."""
+    if qualifier == Qualifier.EXACT:
+        return low
+    if qualifier == Qualifier.RANGE and low is not None and high is not None:
+        return (low + high) // 2
+    if qualifier in (Qualifier.ABOUT, Qualifier.AT_LEAST, Qualifier.MORE_THAN):
+        return low
+    return None
+
+
 # --- a number inside a phrase -------------------------------------------------------------------
 
-# In a phrase a number is a word of its own: spaces either side (the phrase is padded with one).
-_PHRASE_N = rf"(\d+|{_alternatives([*NUMBER_WORDS, *ARTICLES])})"
-_PHRASE_RANGE = re.compile(rf" (?:between )?{_PHRASE_N} ?(?:-|–|to|and) ?{_PHRASE_N} ")
-_PHRASE_BOUNDED = [(re.compile(rf" (?:{_alternatives(words)}) {_PHRASE_N} "), qualifier)
-                   for qualifier, words in PHRASE_BOUND_WORDS]
 _PHRASE_WORDS = [(re.compile(rf"\b{re.escape(word)}\b"), qualifier) for word, qualifier in PHRASE_WORDS]
-_PHRASE_NUMBER = re.compile(rf" {_PHRASE_N} ")
 
 PHRASE_EXPECTATION = ('a number as written: "10", "ten", "a tank", "more than 35", "at least 2", "3-5", '
                       '"about 20", "up to 40", "dozens", "several", "unknown"')
 
 # How a count may be written before what it counts ("more than 35 soldiers", "a tank"), for
-# readers that look for counts in a sentence (the desk's drafting).
+# readers that look for counts in a sentence with a pattern of their own.
 COUNT_PATTERN = (r"(?:(?:" + _alternatives(word for _qualifier, words in PHRASE_BOUND_WORDS for word in words)
                  + r")\s+)?(?:\d+|dozens|hundreds|several|a few|many|multiple|numerous|"
                  + _alternatives([*NUMBER_WORDS, *ARTICLES]) + r")\b")
@@ -179,10 +337,10 @@ def find_quantity(phrase: str) -> dict:
     """{low, high, qualifier, wording} for the number a phrase states.
 
     The whole phrase is read by read_quantity first ("under 10", "1,200", "35+"); otherwise the
-    number is found in it: a range ("between two and four"), a bound ("more than 35 soldiers"), a
-    quantity word ("dozens of fighters", "a large displacement": unknown), then a number alone
-    ("a tank", "three tanks"). The wording is the phrase as written. QuantityError when it
-    states none (an empty phrase included).
+    first count find_counts finds in it ("more than 35 soldiers", "between two and four", "two
+    destroyed BMP-1 vehicles", "dozens of fighters"), then a quantity word ("a large
+    displacement": unknown), then an article ("a tank"). The wording is the phrase as written.
+    QuantityError when it states none (an empty phrase included).
     """
     wording = (phrase or "").strip()
     if not wording:
@@ -191,22 +349,16 @@ def find_quantity(phrase: str) -> dict:
         return read_quantity(wording)
     except QuantityError:
         pass
-    text = " " + re.sub(r"\s+", " ", wording.translate(_ARABIC_DIGITS).casefold()) + " "
-    match = _PHRASE_RANGE.search(text)
-    if match:
-        return {"low": _number(match.group(1)), "high": _number(match.group(2)),
-                "qualifier": Qualifier.RANGE.value, "wording": wording}
-    for pattern, qualifier in _PHRASE_BOUNDED:
-        match = pattern.search(text)
-        if match:
-            return _bounded(qualifier, _number(match.group(1)), wording)
+    counts = find_counts(wording)
+    stated = [count for count in counts if not count["article"]]
+    if stated:
+        return {**{part: stated[0][part] for part in ("low", "high", "qualifier")}, "wording": wording}
+    text = " " + re.sub(r"\s+", " ", wording.casefold()) + " "
     for pattern, qualifier in _PHRASE_WORDS:
         if pattern.search(text):
             return {"low": None, "high": None, "qualifier": qualifier.value, "wording": wording}
-    match = _PHRASE_NUMBER.search(text)
-    if match:
-        number = _number(match.group(1))
-        return {"low": number, "high": number, "qualifier": Qualifier.EXACT.value, "wording": wording}
+    if counts:
+        return {"low": 1, "high": 1, "qualifier": Qualifier.EXACT.value, "wording": wording}
     raise QuantityError(f"expected {PHRASE_EXPECTATION}", text=wording)
 
 

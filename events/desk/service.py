@@ -240,9 +240,25 @@ class _Builder:
                 self.errors.add(f"{section}.{index}", f"A row must be an object of fields; got {row!r:.80}.")
         return [(f"{section}.{index}", row) for index, row in enumerate(rows) if isinstance(row, dict)]
 
+    def part_of(self, key, index, value):
+        """A figure's whole: the form index of a figure row above it ("14 civilians" of "27 people")."""
+        if value in (None, ""):
+            return None
+        try:
+            whole = int(value)
+        except (TypeError, ValueError):
+            whole = -1
+        if not 0 <= whole < index:
+            self.errors.add(f"{key}.part_of", f"“{value}” is not a figure row above this one: pick the larger "
+                                              "figure this one is part of from the list.")
+            return None
+        return whole
+
     def figures(self):
-        for key, row in self.form_rows("casualty_figures"):
+        for index, (key, row) in enumerate(self.form_rows("casualty_figures")):
+            whole = self.part_of(key, index, row.get("part_of"))
             values = {
+                **({"part_of": whole} if whole is not None else {}),
                 "affiliation": self.field(f"{key}.affiliation", actor_of, row.get("affiliation")),
                 "category": self.choice(f"{key}.category", CasualtyFigure, "category", row.get("category")),
                 "subgroup": row.get("subgroup") or "",

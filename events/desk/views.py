@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from conflictdb import readlog
-from events.desk.drafting import Passage, draft_rows, names_in_passage
+from events.desk.drafting import Passage, draft_document, draft_rows, names_in_passage
 from events.desk.service import ClaimRefused, write_claim
 from events.models import Attack, CasualtyFigure, Claim, ClaimExcerpt, Displacement, EquipmentLoss, Event, TerritorialChange
 from sources.models import Document
@@ -49,6 +49,9 @@ def desk_urls(model_admin):
         path("desk/<int:document_id>/passage/",
              wrap(lambda request, document_id: passage_names_view(request, document_id)),
              name="events_claim_desk_passage"),
+        path("desk/<int:document_id>/drafts/",
+             wrap(lambda request, document_id: document_drafts_view(request, document_id)),
+             name="events_claim_desk_drafts"),
     ]
 
 
@@ -135,6 +138,7 @@ def desk_view(model_admin, request, document_id):
         "urls": {
             "claims": reverse("admin:events_claim_desk_claims", args=[document.pk]),
             "passage": reverse("admin:events_claim_desk_passage", args=[document.pk]),
+            "drafts": reverse("admin:events_claim_desk_drafts", args=[document.pk]),
             "autocomplete": reverse("admin:autocomplete"),
         },
         "autocomplete": {kind: dict(zip(("app_label", "model_name", "field_name"), spec, strict=True))
@@ -189,6 +193,18 @@ def passage_names_view(request, document_id):
     passage = Passage(" … ".join(passages))
     chips = names_in_passage(passages[-1], passage.names if len(passages) == 1 else None)
     return JsonResponse({**chips, "drafts": draft_rows(passage)})
+
+
+def document_drafts_view(request, document_id):
+    """Draft claims for the whole document (events.desk.drafting.draft_document); writes nothing.
+    A passage already quoted by a claim is marked "claimed" so the editor can skip it."""
+    _require_desk(request)
+    document = get_object_or_404(Document, pk=document_id)
+    claimed = [(entry["start"], entry["end"]) for entry in highlights(document)]
+    drafts = draft_document(document.text)
+    for draft in drafts:
+        draft["claimed"] = any(start < draft["end"] and draft["start"] < end for start, end in claimed)
+    return JsonResponse({"drafts": drafts})
 
 
 # --- saving a claim -----------------------------------------------------------------------------

@@ -642,3 +642,43 @@ def test_right_to_left_text_is_selected_by_its_characters(live_server, editor):
     excerpt = Claim.objects.get(document=document).excerpts.get()
     assert (excerpt.start, excerpt.end, excerpt.text) == (start, start + len(ARABIC_PASSAGE), ARABIC_PASSAGE)
     assert highlight == ARABIC_PASSAGE
+
+
+TOLL_REPORT = ("Daily toll\n"
+               "The Network for Human Rights documented the deaths of 27 people on Tuesday: 14 civilians, among them "
+               "5 children and 3 women, and 13 fighters. Among the victims was Omar Khalil, 8.\n"
+               "Shelling continued on Wednesday, the network said.\n")
+
+
+def test_the_whole_document_is_drafted_reviewed_and_a_toll_saved_with_its_parts(live_server, editor):
+    """Draft the whole document, review the toll, save it as drafted: five figures, parts linked."""
+    with acting(user=editor, channel=Channel.ADMIN):
+        world = make_world()
+        monitor = Source.objects.create(name="Network for Human Rights", kind="monitor")
+        document = Document.objects.create(publisher=world["source"], title="Daily toll", text=TOLL_REPORT)
+    with chromium_page() as page:
+        session = Session(page, live_server.url, "whole-document")
+        session.login(editor.username)
+        session.goto(f"/admin/events/claim/desk/{document.pk}/")
+        page.wait_for_selector("#desk-text[data-ready='1']")
+        session.click("#desk-draft-document")
+        page.wait_for_selector("#desk-document-drafts[data-state='ready']")
+        toll = page.locator(".desk-document-draft", has_text="27 people")
+        expect(toll).to_contain_text("5 figures")
+        session.shot("whole document drafted")
+        session.click(toll.locator(".desk-review"))
+        expect(page.locator('.desk-row[data-section="casualty_figures"]')).to_have_count(5)
+        expect(page.locator("#desk-claimant")).to_have_attribute("data-id", str(monitor.pk))
+        expect(page.locator('.desk-row[data-section="casualty_figures"]').nth(2).locator(
+            '[data-field="part_of"] option:checked')).to_have_text("2: 14 civilians")
+        session.shot("toll under review")
+        session.press("Control+Enter")
+        page.wait_for_selector("#desk-status a")
+        expect(toll).to_be_hidden()  # accepted
+        session.shot("toll saved")
+    claim = Claim.objects.get(document=document)
+    start = TOLL_REPORT.index("The Network")
+    assert (claim.claimant, claim.excerpts.get().start) == (monitor, start)
+    wholes = {figure.low: figure.part_of.low if figure.part_of else None for figure in claim.casualty_figures.all()}
+    assert wholes == {27: None, 14: 27, 5: 14, 3: 14, 13: 27}
+    assert session.actions["clicks"] + session.actions["key presses"] == 3

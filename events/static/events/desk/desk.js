@@ -25,6 +25,8 @@
   let lastPicker = null;
   let activeRow = null; // the row of what statements the editor is filling now
   let highlights = config.highlights;
+  let rowCount = 0; // every row gets a uid: a figure's part_of names its whole's row by it
+  let reviewing = null; // the whole-document draft being reviewed in the form
   const lastRows = {}; // per kind, the values of the last row saved: a new claim's first row starts from them
 
   // --- the text and its highlights -----------------------------------------------------------
@@ -309,8 +311,9 @@
       title: "Casualty figures",
       fields: [["affiliation", "Whose people", "actor"], ["category", "Category", choices.category],
         ["subgroup", "Subgroup", choices.subgroup], ["outcome", "Outcome", choices.outcome],
-        ["quantity", "Number as written", "text"], ["perpetrator", "By", "actor"], ["place", "Place", "place"]],
-      fresh: ["quantity", "subgroup"],
+        ["quantity", "Number as written", "text"], ["perpetrator", "By", "actor"], ["place", "Place", "place"],
+        ["part_of", "Part of", "part_of"]],
+      fresh: ["quantity", "subgroup", "part_of"],
     },
     equipment_losses: {
       title: "Equipment",
@@ -373,6 +376,8 @@
       if (Array.isArray(kind)) {
         input = document.createElement("select");
         kind.forEach(([value, text]) => input.add(new Option(text, value)));
+      } else if (kind === "part_of") {
+        input = document.createElement("select"); // the larger figure above, by its label (partOfChoices)
       } else {
         input = document.createElement("input");
         if (kind !== "text") {
@@ -408,9 +413,12 @@
       row.remove();
       if (!box.querySelector(".desk-row")) box.remove();
       showDropDrafts();
+      partOfChoices();
     });
     row.appendChild(remove);
+    row.dataset.uid = String(++rowCount);
     box.appendChild(row);
+    partOfChoices();
     row.addEventListener("focusin", () => { activeRow = row; row.dataset.touched = "1"; });
     if (focus) {
       activeRow = row;
@@ -418,6 +426,29 @@
     }
     return row;
   }
+
+  /* A figure's "Part of" lists the figure rows above it by their number as written (never an id). */
+  function figureRows() {
+    return [...sectionsBox.querySelectorAll('.desk-row[data-section="casualty_figures"]')];
+  }
+
+  function partOfChoices() {
+    const rows = figureRows();
+    rows.forEach((row, index) => {
+      const select = row.querySelector('[data-field="part_of"]');
+      if (!select) return;
+      const chosen = select.value;
+      select.replaceChildren(new Option("—", ""));
+      rows.slice(0, index).forEach((above, aboveIndex) => {
+        const quantity = above.querySelector('[data-field="quantity"]').value || "(no number)";
+        select.add(new Option(`${aboveIndex + 1}: ${quantity}`, above.dataset.uid));
+      });
+      select.value = [...select.options].some((option) => option.value === chosen) ? chosen : "";
+    });
+  }
+  sectionsBox.addEventListener("change", (event) => {
+    if (event.target.dataset.field === "quantity") partOfChoices();
+  });
 
   // --- drafts: rows the server reads from the passage, shown for the editor to check -----------
   /* A draft row is an ordinary row, marked as a draft, that nothing writes until the editor saves.
@@ -447,15 +478,23 @@
       if (!box.querySelector(".desk-row")) box.remove();
     });
     Object.keys(SECTIONS).forEach((name) => {
+      const drafted = [];
       (drafts[name] || []).forEach((values) => {
         const row = addRow(name, { focus: false });
+        drafted.push(row);
         row.dataset.draft = "1";
         row.classList.add("desk-draft");
         row.title = "Drafted from the passage: check it, correct it, or drop it with ×.";
         Object.entries(values).forEach(([key, value]) => {
           const input = row.querySelector(`[data-field="${key}"]`);
+          if (key === "part_of") return;
           if (input) setField(input, value);
         });
+        partOfChoices();
+        // A drafted part names its whole by the whole's place among the drafted rows.
+        if (values.part_of != null && drafted[values.part_of]) {
+          row.querySelector('[data-field="part_of"]').value = drafted[values.part_of].dataset.uid;
+        }
       });
     });
     showDropDrafts();
@@ -503,7 +542,10 @@
           input.dataset.key = `${name}.${index}.${key}`;
           if (input.dataset.multi === "1") values[key] = references(input);
           else if (input.dataset.autocomplete) values[key] = reference(input);
-          else values[key] = input.value;
+          else if (key === "part_of") {
+            const whole = figureRows().findIndex((other) => other.dataset.uid === input.value);
+            values[key] = whole >= 0 ? whole : null;
+          } else values[key] = input.value;
         });
         row.dataset.key = `${name}.${index}`;
         return values;
@@ -559,6 +601,7 @@
       const data = await response.json().catch(() => ({ errors: { claim: [`Server error ${response.status}.`] } }));
       if (!response.ok) { statusBox.textContent = ""; showErrors(data.errors || {}); return; }
       highlights = data.highlights;
+      if (reviewing) { reviewing.dataset.state = "accepted"; reviewing.hidden = true; reviewing = null; }
       rememberRows();
       showRecent(data.defaults.recent || {});
       clearPassage();
@@ -640,6 +683,80 @@
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save(); }
     else if (event.key === "Escape") { clearPassage(); }
   });
+
+  // --- drafting the whole document: one proposed claim per passage, reviewed one by one ---------
+  /* The server proposes a claim for every passage that states something (events.desk.drafting.
+     draft_document). "Review" puts it in the form — its passage as the quote, the claimant named in
+     it, its stance and rows — for the editor to correct and save; "Drop" hides it. Nothing is
+     written until the editor saves. */
+
+  const documentDrafts = field("desk-document-drafts");
+
+  function describe(draft) {
+    const parts = [];
+    const counted = { casualty_figures: "figure", equipment_losses: "equipment", territorial_changes: "territory",
+      attacks: "attack", displacements: "displacement" };
+    Object.entries(counted).forEach(([name, label]) => {
+      const rows = (draft.rows[name] || []).length;
+      if (rows) parts.push(`${rows} ${label}${rows > 1 && !label.endsWith("t") ? "s" : ""}`);
+    });
+    if (!parts.length && draft.places.length) parts.push(`places: ${draft.places.map((p) => p.name).join(", ")}`);
+    return parts.join(" · ") || "no rows";
+  }
+
+  function review(draft, item) {
+    if (reviewing) reviewing.classList.remove("desk-reviewing");
+    reviewing = item;
+    item.classList.add("desk-reviewing");
+    quotes = [{ start: draft.start, end: draft.end, text: draft.text }];
+    appendNextPassage = false;
+    showQuotes();
+    renderText();
+    if (draft.claimant) pick(field("desk-claimant"), draft.claimant.id ? draft.claimant
+      : { id: "", text: draft.claimant.text });
+    if (draft.claimant && !draft.claimant.id) delete field("desk-claimant").dataset.id;
+    field("desk-stance").value = draft.stance;
+    sectionsBox.replaceChildren();
+    loadNames(); // the passage's chips and rows, drafted by the same rules
+  }
+
+  async function draftDocument() {
+    documentDrafts.replaceChildren();
+    documentDrafts.dataset.state = "loading";
+    const response = await fetch(config.urls.drafts, { credentials: "same-origin" });
+    const drafts = response.ok ? (await response.json()).drafts : [];
+    drafts.forEach((draft) => {
+      const item = document.createElement("li");
+      item.className = "desk-document-draft" + (draft.claimed ? " desk-claimed" : "");
+      item.dataset.start = draft.start;
+      const text = document.createElement("q");
+      text.textContent = draft.text.length > 160 ? `${draft.text.slice(0, 157)}…` : draft.text;
+      const about = document.createElement("span");
+      about.className = "desk-draft-about";
+      about.textContent = [draft.claimant ? `by ${draft.claimant.text}${draft.claimant.id ? "" : " (to pick or add)"}` : "",
+        draft.stance === "denies" ? "denial" : "", describe(draft), draft.claimed ? "already claimed" : ""]
+        .filter(Boolean).join(" · ");
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "button desk-review";
+      open.textContent = "Review";
+      open.addEventListener("click", () => review(draft, item));
+      const drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "button desk-drop";
+      drop.textContent = "Drop";
+      drop.addEventListener("click", () => {
+        item.dataset.state = "dropped";
+        item.hidden = true;
+        if (reviewing === item) { reviewing = null; clearPassage(); }
+      });
+      item.append(text, about, open, drop);
+      documentDrafts.appendChild(item);
+    });
+    documentDrafts.dataset.state = "ready";
+    statusBox.textContent = `${drafts.length} passages drafted: review each, correct it and save, or drop it.`;
+  }
+  field("desk-draft-document").addEventListener("click", draftDocument);
 
   // --- start -----------------------------------------------------------------------------------
 
