@@ -319,9 +319,79 @@ def test_near_leaves_out_places_without_coordinates(places):
 
 
 def test_a_place_and_the_admin_area_named_after_it(places):
-    assert resolve_place("Aleppo").status == MatchStatus.AMBIGUOUS
-    assert resolve_place("Aleppo", kinds=["community"]).match.location_id == place("170063").pk
+    """A bare name that is an admin area and its chief town means the town; a qualifier chooses."""
+    assert resolve_place("Aleppo").match.location_id == place("170063").pk
     assert resolve_place("Aleppo", kinds=["governorate"]).match.location_id == place("SY02").pk
+    assert resolve_place("Aleppo governorate").match.location_id == place("SY02").pk
+
+
+@pytest.mark.parametrize(("name", "town"), [
+    ("Sarmin", "Sarmīn"), ("Saraqeb", "Saraqib"), ("Idleb city", "Idlib"), ("Duma", "Dūmā"), ("Tadmor", "Tadmur"),
+    ("Ariha", "Arīḩā"), ("Idleb", "Idlib"), ("Idlib", "Idlib"), ("Homs", "Homs"), ("Hama", "Ḩamāh"),
+    ("Douma", "Dūmā"), ("Palmyra", "Tadmur"), ("Tadmur", "Tadmur"), ("Aleppo city", "Aleppo"),
+    ("the city of Homs", "Homs"), ("Raqqa city", "Ar Raqqah"), ("مدينة إدلب", "Idlib"), ("Al Bab", "Al Bāb"),
+])
+def test_homonyms_mean_the_town(places, name, town):
+    resolution = resolve_place(name)
+    assert resolution.status == MatchStatus.MATCHED, resolution.message
+    assert (resolution.match.name, resolution.match.kind) == (town, "community")
+
+
+@pytest.mark.parametrize(("name", "pcode"), [
+    ("Idleb district", "SY0700"), ("Idlib governorate", "SY07"), ("Idleb province", "SY07"),
+    ("Duma district", "SY0302"), ("Tadmor district", "SY0405"), ("Ariha district", "SY0705"),
+    ("Aleppo governorate", "SY02"), ("governorate of Homs", "SY04"), ("Homs district", "SY0401"),
+    ("rural Damascus", "SY03"), ("Rural Damascus", "SY03"), ("Damascus countryside", "SY03"),
+    ("Reef Dimashq", "SY03"), ("Rural Damascus district", "SY0301"), ("Hama countryside", "SY05"),
+    ("Idlib countryside", "SY07"), ("محافظة إدلب", "SY07"), ("ريف دمشق", "SY03"),
+])
+def test_a_qualifier_chooses_the_admin_area(places, name, pcode):
+    resolution = resolve_place(name)
+    assert resolution.status == MatchStatus.MATCHED, resolution.message
+    assert resolution.match.location_id == place(pcode).pk
+    assert "names the" in resolution.match.reason or resolution.match.score == 100
+
+
+def test_a_recorded_spelling_with_a_qualifier_word_is_taken_whole(places, editor):
+    """"Idlib countryside" recorded as an informal area is that area, not the governorate."""
+    with acting(channel=Channel.SEED, reason="test"):
+        area = Location.objects.create(name="Idlib countryside", kind="area", parent=place("SY07"))
+    assert resolve_place("Idlib countryside").match.location_id == area.pk
+    assert resolve_place("Idlib governorate").match.location_id == place("SY07").pk
+
+
+def test_the_town_yields_only_to_a_town_of_the_same_name_elsewhere(places):
+    """The homonym rule settles area against town; two towns of one name still ask."""
+    with acting(channel=Channel.SEED, reason="test"):
+        Location.objects.create(name="Ariha", kind="community", parent=place("SY05"))
+    resolution = resolve_place("Ariha")
+    assert resolution.status == MatchStatus.AMBIGUOUS
+    assert {c.governorate for c in resolution.candidates[:2]} == {"Idleb", "Hama"}
+
+
+def test_a_qualified_name_that_names_nothing_asks(places):
+    assert resolve_place("Saraqeb countryside").status == MatchStatus.UNKNOWN
+    assert resolve_place("Sarmada district").status == MatchStatus.UNKNOWN  # no such district
+
+
+@pytest.mark.parametrize(("longer", "short", "short_place"), [
+    ("Khan al-Asal", "Khan", "seed:Khan"), ("Tal Rifaat", "Tal", "seed:Tal"), ("Kafr Nouran", "Kafr", "seed:Kafr"),
+    ("Deir al-Adas", "Deir", "seed:Deir"),
+])
+def test_a_one_word_alias_never_captures_a_longer_name(places, longer, short, short_place):
+    """A place spelt by one (generic) word is not what a longer name beginning with it means."""
+    with acting(channel=Channel.SEED, reason="test"):
+        Location.objects.create(name=short_place[5:], kind="community", parent=place("SY02"))
+    assert place(short_place).pk in {c.location_id for c in resolve_place(short).candidates}
+    resolution = resolve_place(longer)
+    assert resolution.match is None or resolution.match.location_id != place(short_place).pk
+    assert all(c.location_id != place(short_place).pk or c.score < MATCH_THRESHOLD for c in resolution.candidates)
+
+
+def test_labels_name_kind_district_and_governorate(places):
+    assert resolve_place("Sarmin").match.label == "Sarmīn (community, Idleb district, Idleb)"
+    assert resolve_place("Idleb district").match.label == "Idleb (district, Idleb)"
+    assert resolve_place("Idleb governorate").match.label == "Idleb (governorate)"
 
 
 def test_unknown_offers_to_create_a_place_or_add_a_spelling(places):
