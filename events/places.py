@@ -376,9 +376,9 @@ _QUALIFIERS = [
     (re.compile(r"^(?:the )?(?:city|town|village) of (?P<core>.+)$|^(?P<core2>.+?) (?:city|town|village)$"
                 "|^(?:مدينه|بلده|قريه) (?P<core3>.+)$"), POPULATED_KINDS, "the populated place"),
     (re.compile(r"^(?:the )?(?:district|mintaqa|mantiqa) of (?P<core>.+)$|^(?P<core2>.+?) (?:district|mintaqa)$"
-                "|^منطقة (?P<core3>.+)$"), frozenset({Location.Kind.DISTRICT}), "the district"),
+                "|^منطقه (?P<core3>.+)$"), frozenset({Location.Kind.DISTRICT}), "the district"),
     (re.compile(r"^(?:the )?(?:sub ?district|nahiya|nahia|nahiyah) of (?P<core>.+)$"
-                r"|^(?P<core2>.+?) (?:sub ?district|nahiya|nahia|nahiyah)$|^ناحية (?P<core3>.+)$"),
+                r"|^(?P<core2>.+?) (?:sub ?district|nahiya|nahia|nahiyah)$|^ناحيه (?P<core3>.+)$"),
      frozenset({Location.Kind.SUBDISTRICT}), "the sub-district"),
     (re.compile(r"^(?:the )?(?:governorate|province|muhafaza|muhafazat) of (?P<core>.+)$"
                 r"|^(?P<core2>.+?) (?:governorate|province|muhafaza)$|^محافظه (?P<core3>.+)$"),
@@ -511,19 +511,33 @@ class PlaceIndex:
         kinds = [kind for kind in allowed if not kinds or kind in kinds]
         if not kinds:
             return whole
-        tries = [core]
+        tries = [(core, kinds)]
         if says == _COUNTRYSIDE:  # the governorate named "Rural X" where there is one: Rif Dimashq
-            tries.insert(0, f"rural {core}")
-            town = self._resolve(core, kinds=None, **scope).match
-            if town is not None and town.governorate:  # "Reef Dimashq": Dimashq is Damascus
-                tries.append(f"rural {town.governorate}")
-        for attempt in tries:
-            inner = self._resolve(attempt, kinds=kinds, **scope)
+            tries.insert(0, (f"rural {core}", kinds))
+        town = self._resolve(core, kinds=None, **scope).match
+        if town is not None and town.kind in POPULATED_KINDS:
+            if says == _COUNTRYSIDE and town.governorate:  # "Reef Dimashq": Dimashq is Damascus
+                tries.append((f"rural {town.governorate}", kinds))
+            # Named by a spelling only the town has ("محافظة إدلب", "Jisr al-Shughur district"): the
+            # admin area above it that bears the town's name (the one it is the chief town of).
+            for area, kind in ((town.district, Location.Kind.DISTRICT), (town.governorate, Location.Kind.GOVERNORATE)):
+                if area and kind in kinds and self._bears_name(town.location_id, area):
+                    tries.append((area, [kind]))
+        for attempt, attempt_kinds in tries:
+            inner = self._resolve(attempt, kinds=attempt_kinds, **scope)
             if inner.status != MatchStatus.UNKNOWN:
                 candidates = tuple(
                     replace(c, reason=f"{c.reason}; {name.strip()!r} names {says}") for c in inner.candidates)
                 return Resolution(name, inner.status, candidates, inner.suggestions)
         return whole
+
+    def _bears_name(self, location_id: int, name: str) -> bool:
+        """Whether one of the place's Latin spellings spells `name` (as the gazetteer finds a
+        district's seat: the same place key, or within MATCH_THRESHOLD of it)."""
+        wanted = _spelling(0, name, False)
+        return wanted is not None and any(
+            fuzz.ratio(wanted.compact, spelling.compact) >= MATCH_THRESHOLD
+            for spelling in self.latin.spellings if spelling.location_id == location_id)
 
     def _resolve(self, name, *, within, near, radius_km, kinds, limit) -> Resolution:
         query = _spelling(0, name, True)
