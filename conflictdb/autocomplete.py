@@ -49,6 +49,10 @@ class RankedAutocompleteMixin:
         """How a result is shown: enough to tell records of one name apart."""
         return str(record)
 
+    def autocomplete_labels(self, request, records) -> dict:
+        """{pk: label} for a page of results (one call per page: a model may label in bulk)."""
+        return {record.pk: self.autocomplete_label(record) for record in records}
+
     def rank_autocomplete(self, request, base, searched, term) -> tuple[list, object]:
         """(pks in rank order, the pk the term means or None): exact names first, then by score.
 
@@ -85,6 +89,7 @@ class RankedAutocompleteJsonView(AutocompleteJsonView):
         self.object_list = (base.filter(Q(pk__in=ranked) | Q(pk__in=searched.values("pk")))
                             .order_by(order, *model_order))
         context = self.get_context_data()
+        self.labels = self.model_admin.autocomplete_labels(request, list(context["object_list"]))
         return JsonResponse({
             "results": [self.serialize_result(record, to_field_name) for record in context["object_list"]],
             "pagination": {"more": context["page_obj"].has_next()},
@@ -95,7 +100,7 @@ class RankedAutocompleteJsonView(AutocompleteJsonView):
         result = super().serialize_result(obj, to_field_name)
         if isinstance(self.model_admin, RankedAutocompleteMixin):
             result["name"] = result["text"]
-            result["text"] = self.model_admin.autocomplete_label(obj)
+            result["text"] = self.labels.get(obj.pk, result["text"])
             result["match"] = obj.pk == self.match
         return result
 

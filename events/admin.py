@@ -202,11 +202,14 @@ class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
         match = resolution.match.location_id if resolution.match and resolution.match.location_id in visible else None
         return ranked, match
 
-    def autocomplete_label(self, record):
-        known = place_index().places.get(record.pk)
-        if known is None:  # retracted: not in the matcher's index
-            return place_label(record.name, record.kind)
-        return place_label(known.name, known.kind, known.district, known.governorate)
+    def autocomplete_labels(self, request, records):
+        index = place_index()  # once per page: it has every place's district and governorate
+        labels = {}
+        for record in records:
+            known = index.places.get(record.pk)
+            labels[record.pk] = (place_label(known.name, known.kind, known.district, known.governorate)
+                                 if known is not None else place_label(record.name, record.kind))  # retracted
+        return labels
 
     @admin.display(description="Map")
     def map_display(self, obj):
@@ -533,6 +536,9 @@ class EventAdmin(TrackedAdmin):
               "civilian_targeting", ("external_id", "acled_id", "ucdp_id"), "verification_status")
     inlines = [ConsensusInline, DissentInline, EventLocationInline, EventActorInline, EventClaimInline]
     change_list_template = "admin/events/event/change_list.html"
+
+    def autocomplete_exact(self, request, term):
+        return naming.events_named(term)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
