@@ -7,8 +7,16 @@ The evaluation set (tests/data/place_names_eval.csv) pairs a spelling with the p
 - `seed_article`: the seed article's spellings; its second spellings (Palau, Orm al-Sughra,
   al-Qasimiya) are held out the same way, so each is found from the first;
 - `hand_latin`, `hand_arabic`: variants written by hand in both scripts;
-- `negative`: names of places that are not in the gazetteer (Kafr Basin, which is not Qabbasin,
-  Urum al-Kubra, which is not Urum al-Sughra, places abroad): they must never come back "matched".
+- `hand_homonym`: bare names that are both an OCHA district (or governorate) and its chief town
+  ("Duma", "Tadmor", "Idleb"): the town; `hand_qualifier`: "X district", "X governorate",
+  "X countryside", "X city", "rural Damascus": the kind of place the word says;
+- `hand_heldout`: transliteration variants written fresh for this set (Saraqeb/Sarakib,
+  Maarat al-Numan, Tudmur, Deir Ezzor, el-/al-, hamza and ayn marks, Arabic script), held out;
+- `negative`, `hand_negative`: names of places that are not in the gazetteer (Kafr Basin, which is
+  not Qabbasin, Urum al-Kubra, which is not Urum al-Sughra, places abroad, "Khan al-Asal", a
+  qualifier naming nothing: "Sarmin district"): they must never come back "matched".
+Required: the right place first (top-1) for ≥ 97% of the positives, and no false match (a
+confident answer that is wrong, for a positive or a negative; asking is not false).
 `expected` is a GeoNames id, a P-code, or "seed:<name>" for the article's villages, which are
 not in GeoNames and are created here (the seed loader is tested on its own). `scope` narrows a
 resolve where the name is also an admin area's ("kind=community") or a homonym ("within=SY02").
@@ -155,8 +163,13 @@ def test_evaluation_set(places):
           f"matched to a wrong place: {wrong}; the rest ambiguous or unknown)")
     print(f"  negatives falsely matched: {len(false_matches)}")
     print("\n".join(misses + false_matches))
+    by_source = {}
+    for row in positives:
+        by_source.setdefault(row["source"], []).append(row)
+    print("  " + "; ".join(f"{source}: {len(rows)}" for source, rows in sorted(by_source.items())))
+    assert top1 / len(positives) >= 0.97
+    assert wrong == 0 and not false_matches
     assert accuracy >= 0.95
-    assert not false_matches
 
 
 # --- normalisation: one rule each -------------------------------------------------------------
