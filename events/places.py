@@ -269,6 +269,30 @@ def latin_skeleton_of_arabic(name: str) -> str:
     return skeleton(" ".join(_place_words(name)).translate(_ARABIC_TO_LATIN))
 
 
+# Generic words a place name begins with; alone they are rarely the whole name (see below).
+_NAME_HEADS = frozenset(set(_GENERIC_FORMS) - {"saghir", "kabir", "sharki", "gharbi", "shamali", "janubi",
+                                                "fawkani", "tahtani"})
+_ARABIC_NAME_HEADS = frozenset(set(_ARABIC_GENERIC_FORMS) - {"صغير", "كبير", "شرقي", "غربي", "شمالي", "جنوبي",
+                                                             "فوقاني", "تحتاني"})
+_NEXT_WORD = re.compile(r"[\s\-‐]+([^\W\d_][\w’'‘ʿʾ-]*)")
+
+
+def begins_longer_name(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end], a one-word spelling that is a generic head of place names ("Khan",
+    "Tal", "Kafr", "Deir", "خان"), is only the first word of a longer name written there ("Khan
+    al-Asal", "Tal Rifaat"): the next word is capitalised, an article-prefixed word or Arabic.
+    A name is matched whole, so such a spelling must not stand for the longer name: it asks."""
+    words = _place_words(text[start:end])
+    heads = _ARABIC_NAME_HEADS if is_arabic(text[start:end]) else _NAME_HEADS
+    if len(words) != 1 or words[0] not in heads:
+        return False
+    following = _NEXT_WORD.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    return word[0].isupper() or is_arabic(word) or word.split("-")[0].lower() in _ARTICLES
+
+
 # --- the index --------------------------------------------------------------------------------
 
 
@@ -536,8 +560,15 @@ class PlaceIndex:
         district's seat: the same place key, or within MATCH_THRESHOLD of it)."""
         wanted = _spelling(0, name, False)
         return wanted is not None and any(
-            fuzz.ratio(wanted.compact, spelling.compact) >= MATCH_THRESHOLD
-            for spelling in self.latin.spellings if spelling.location_id == location_id)
+            fuzz.ratio(wanted.compact, spelling.compact) >= MATCH_THRESHOLD or wanted.skeleton == spelling.skeleton
+            for spelling in self._latin_of(location_id))
+
+    def _latin_of(self, location_id: int) -> list:
+        if not hasattr(self, "_latin_by_place"):
+            self._latin_by_place = {}
+            for spelling in self.latin.spellings:
+                self._latin_by_place.setdefault(spelling.location_id, []).append(spelling)
+        return self._latin_by_place.get(location_id, [])
 
     def _resolve(self, name, *, within, near, radius_km, kinds, limit) -> Resolution:
         query = _spelling(0, name, True)
@@ -566,16 +597,20 @@ class PlaceIndex:
         if not ranked or ranked[0][1][0] < MATCH_THRESHOLD:
             return ranked, set()
         floor = max(MATCH_THRESHOLD, ranked[0][1][0] - WINNER_MARGIN + 1)
-        contending = [pk for pk, (score, *_rest) in ranked if score >= floor]
-        areas = [pk for pk in contending if self.places[pk].kind in ADMIN_KINDS]
-        towns = [pk for pk in contending if self.places[pk].kind in POPULATED_KINDS]
+        areas = [pk for pk, (score, *_rest) in ranked if score >= floor and self.places[pk].kind in ADMIN_KINDS]
+        # The town an area is named after may be spelt a little differently ("Dreikish" district,
+        # "Ad Duraykīsh" town): any populated place inside the area that matched the name and
+        # bears the area's name (the gazetteer's district-seat test) counts.
+        towns = [pk for pk, (score, *_rest) in ranked if score >= MATCH_THRESHOLD
+                 and self.places[pk].kind in POPULATED_KINDS]
         yielded = {}
         for area in areas:
-            town = next((town for town in towns if area in self.places[town].ancestors), None)
+            town = next((town for town in towns if area in self.places[town].ancestors
+                         and self._bears_name(town, self.places[area].name)), None)
             if town is not None:
                 yielded[area] = f"the {self.places[area].kind} named after {self.places[town].name}: " \
                                 f"say '{self.places[area].name} {self.places[area].kind}' for it"
-        if not towns:
+        if not yielded:
             for area in areas:
                 outer = next((other for other in areas if other in self.places[area].ancestors), None)
                 if outer is not None:

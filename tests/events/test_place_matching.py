@@ -504,3 +504,26 @@ def test_learn_alias_records_arabic_as_arabic(places, editor):
 def test_learn_alias_refuses_an_empty_spelling(places):
     with pytest.raises(ValueError):
         learn_alias(place("seed:Ajel"), " - ")
+
+
+@pytest.mark.parametrize(("text", "word", "longer"), [
+    ("Khan al-Asal was shelled", "Khan", True), ("in Tal Rifaat", "Tal", True), ("Kafr Nouran", "Kafr", True),
+    ("Deir el-Adas", "Deir", True), ("خان العسل", "خان", True),
+    ("shelled Khan. Then", "Khan", False), ("Khan and Tal", "Khan", False), ("Tal, Deir", "Tal", False),
+    ("Saraqib Road", "Saraqib", False),  # not a generic head: a name of its own
+])
+def test_a_generic_head_followed_by_a_name_word_begins_a_longer_name(text, word, longer):
+    from events.places import begins_longer_name
+
+    start = text.index(word)
+    assert begins_longer_name(text, start, start + len(word)) is longer
+
+
+def test_a_passage_never_offers_a_one_word_alias_for_a_longer_name(places):
+    from events.desk.drafting import names_in_passage
+
+    with acting(channel=Channel.SEED, reason="test"):
+        khan = Location.objects.create(name="Khan Testville", kind="community", parent=place("SY02"))
+        LocationAlias.objects.create(location=khan, name="Khan", origin=LocationAlias.Origin.DOCUMENT)
+    found = names_in_passage("Shelling hit Khan al-Asal, then Khan.")["places"]
+    assert [(item["spelling"], item["at"]) for item in found if item["id"] == khan.pk] == [("Khan", 32)]

@@ -259,7 +259,7 @@
     input.addEventListener("input", () => {
       if (!multi) delete input.dataset.id;
       clearTimeout(timer);
-      timer = setTimeout(search, 120);
+      timer = setTimeout(() => { timer = null; search(); }, 120);
     });
     input.addEventListener("blur", () => setTimeout(() => show([]), 150));
     input.addEventListener("keydown", async (event) => {
@@ -270,12 +270,14 @@
         if (count) highlight((active + (event.key === "ArrowDown" ? 1 : count - 1)) % count);
       } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
         event.preventDefault();
+        const arrowed = active >= 0 ? options()[active].dataset.id : null;
         if (timer) { clearTimeout(timer); timer = null; await search(); }
         await pending;
         // An arrow choice, else the matcher's match; an ambiguous or unknown name takes nothing
         // (the candidates stay open and the field stays unresolved).
+        const chosen = arrowed === null ? -1 : options().findIndex((option) => option.dataset.id === arrowed);
         const match = options().findIndex((option) => option.dataset.match === "1");
-        if (active >= 0) choose(active);
+        if (chosen >= 0) choose(chosen);
         else if (match >= 0) choose(match);
       } else if (event.key === "Escape" && !list.hidden) {
         event.stopPropagation();
