@@ -593,7 +593,8 @@ class PlaceIndex:
         """The district/town homonym rule (module docstring): among the places as close to the
         name as the best, an admin area that contains a populated place of that name yields to
         it, and of nested admin areas the inner yields to the outer. Returns the ranking with the
-        yielding places after the others, and their ids (they do not compete for the match)."""
+        yielding places right after the first of the others, and their ids (they do not compete
+        for the match)."""
         if not ranked or ranked[0][1][0] < MATCH_THRESHOLD:
             return ranked, set()
         floor = max(MATCH_THRESHOLD, ranked[0][1][0] - WINNER_MARGIN + 1)
@@ -620,8 +621,9 @@ class PlaceIndex:
             return ranked, set()
         ranked = [(pk, (score, f"{reason}; {yielded[pk]}" if pk in yielded else reason, text))
                   for pk, (score, reason, text) in ranked]
-        return [item for item in ranked if item[0] not in yielded] + [item for item in ranked if item[0] in yielded], \
-            set(yielded)
+        # The yielding areas right after the place they yield to: the next choice on screen.
+        kept = [item for item in ranked if item[0] not in yielded]
+        return kept[:1] + [item for item in ranked if item[0] in yielded] + kept[1:], set(yielded)
 
     def _scope(self, within, near, radius_km, kinds) -> set[int] | None:
         if within is None and near is None and not kinds:
