@@ -38,7 +38,8 @@ class RankedAutocompleteMixin:
     """Model admin hooks for the ranked autocomplete (override what the model needs)."""
 
     def autocomplete_exact(self, request, term):
-        """The records `term` names exactly (a queryset), by the door's name rule; None: no rule."""
+        """The records `term` names exactly (a queryset), by the door's name rule; None: the model
+        has no name rule, so its results keep the admin's order and none is ever the match."""
         return None
 
     def autocomplete_spellings(self, request, records) -> dict:
@@ -60,8 +61,9 @@ class RankedAutocompleteMixin:
         if not term.strip():
             return [], None
         exact_named = self.autocomplete_exact(request, term)
-        exact = list(base.filter(pk__in=exact_named.values("pk")).values_list("pk", flat=True)) \
-            if exact_named is not None else []
+        if exact_named is None:
+            return [], None  # no name rule for this model: the admin's own order, and never a match
+        exact = list(base.filter(pk__in=exact_named.values("pk")).values_list("pk", flat=True))
         pool = list(searched[:RANK_POOL])
         key = normalise_name(term)
         spellings = self.autocomplete_spellings(request, pool)

@@ -120,3 +120,10 @@ def test_the_ranked_autocomplete_keeps_a_query_budget(editing, django_assert_max
         complete(editing, "place", "Sarmin")
     with django_assert_max_num_queries(12):
         complete(editing, "actor", "forces")
+
+
+def test_a_model_without_a_name_rule_keeps_its_order_and_never_flags_a_match(editing):
+    response = editing.get("/admin/autocomplete/", {"app_label": "events", "model_name": "claimexcerpt",
+                                                    "field_name": "claim", "term": "opposition"})
+    data = response.json()
+    assert data["results"] and data["match"] is None and not any(row["match"] for row in data["results"])
