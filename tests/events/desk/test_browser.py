@@ -54,10 +54,13 @@ SEED_ID = SEED["seed_id"]
 
 # What an editor types to find each record in an autocomplete list.
 SEARCH_TERMS = {
-    "sources": {"plus963": "+963", "syrian_observer": "Syrian Observer", "mod_statement": "Operations",
-                "opposition_military_source": "military source", "local_source": "Anonymous local source"},
-    "actors": {"mod": "Operations", "hts": "HTS", "opposition": "opposition factions", "government": "government forces",
-               "russia": "Russian forces", "pro_iran": "Iranian militias"},
+    # Names as the report writes them, whole: Enter takes a suggestion only when it is the
+    # matcher's match (conflictdb.autocomplete); a partial name asks, and costs an arrow key.
+    "sources": {"plus963": "+963", "syrian_observer": "The Syrian Observer", "mod_statement": "Military Operations Department",
+                "opposition_military_source": "Anonymous opposition military source",
+                "local_source": "Anonymous local source"},
+    "actors": {"mod": "Military Operations Department", "hts": "HTS", "opposition": "opposition factions",
+               "government": "government forces", "russia": "Russian forces", "pro_iran": "Iranian militias"},
     "events": {"operation-launch": "Deterring", "offensive-territory": "capture villages", "clashes": "Clashes between",
                "missile-strikes-idlib": "missile strikes on camps", "air-strikes": "Russian and Syrian",
                "rocket-fire-atarib-abzmo": "rocket fire", "mutual-shelling-eastern-idlib": "Mutual",
