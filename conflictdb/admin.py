@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from conflictdb import concurrency, grading, malformed, protection, readlog, verification
 from conflictdb import restore as restoring
+from conflictdb.autocomplete import RankedAutocompleteMixin
 from conflictdb.csvio.admin_export import CsvExportAdminMixin
 from conflictdb.csvio.admin_import import CsvImportAdminMixin
 from conflictdb.csvio.importing import reap_stale_batches
@@ -345,8 +346,12 @@ def _masking_delta(format_delta_change, hidden):
 
 
 class TrackedAdmin(MalformedInputAdminMixin, CsvImportAdminMixin, CsvExportAdminMixin, ProtectedAdminMixin,
-                   SimpleHistoryAdmin):
+                   RankedAutocompleteMixin, SimpleHistoryAdmin):
     """Base admin for TrackedModel subclasses."""
+
+    class Media:
+        # select2 pre-selects a result only when it is the matcher's match (conflictdb.autocomplete).
+        js = ("admin/js/vendor/jquery/jquery.js", "admin/js/jquery.init.js", "conflictdb/admin/autocomplete.js")
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator

@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEV_MODE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "conflictdb.apps.ConflictDBAdminConfig",  # django.contrib.admin, its autocomplete ranked (conflictdb.autocomplete)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

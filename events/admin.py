@@ -13,7 +13,8 @@ from django.utils.html import format_html, format_html_join
 
 from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedStackedInline, TrackedTabularInline
 from events import consensus, territory
-from events.places import learn_alias, resolve_place
+from events import naming
+from events.places import learn_alias, place_index, place_label, resolve_place
 from events.filtersets import by_events
 from events.models import (
     ConsensusFigure,
@@ -83,6 +84,18 @@ class ActorAdmin(DistinctSearchMixin, TrackedAdmin):
     search_fields = ("name", "short_name", "aliases__name", "aliases__normalised")
     fields = ("name", "short_name", "kind", "inter_code", "country", "description", "verification_status")
     inlines = [ActorAliasInline, MembershipInline, AffiliationInline]
+
+    def autocomplete_exact(self, request, term):
+        return naming.actors_named(term)
+
+    def autocomplete_spellings(self, request, records):
+        spellings = {record.pk: [record.name, record.short_name] for record in records}
+        for actor_id, name in ActorAlias.objects.filter(actor__in=records).values_list("actor_id", "name"):
+            spellings[actor_id].append(name)
+        return spellings
+
+    def autocomplete_label(self, record):
+        return f"{record} ({record.get_kind_display().lower()})"
 
 
 @admin.register(ActorAlias)
@@ -178,6 +191,26 @@ class LocationAdmin(DistinctSearchMixin, TrackedAdmin):
         ids = [candidate.location_id for candidate in resolution.candidates if candidate.score >= 70]
         return queryset.filter(Q(pk__in=searched.values("pk")) | Q(pk__in=ids)), False
 
+    def rank_autocomplete(self, request, base, searched, term):
+        """The place matcher's ranking (as locations/resolve): its candidates first, its match the
+        match; an ambiguous or unknown name has none."""
+        if len(term.strip()) < 2:
+            return [], None
+        resolution = resolve_place(term, limit=20)
+        visible = set(base.filter(pk__in=[c.location_id for c in resolution.candidates]).values_list("pk", flat=True))
+        ranked = [c.location_id for c in resolution.candidates if c.location_id in visible]
+        match = resolution.match.location_id if resolution.match and resolution.match.location_id in visible else None
+        return ranked, match
+
+    def autocomplete_labels(self, request, records):
+        index = place_index()  # once per page: it has every place's district and governorate
+        labels = {}
+        for record in records:
+            known = index.places.get(record.pk)
+            labels[record.pk] = (place_label(known.name, known.kind, known.district, known.governorate)
+                                 if known is not None else place_label(record.name, record.kind))  # retracted
+        return labels
+
     @admin.display(description="Map")
     def map_display(self, obj):
         if obj is None or obj.pk is None or obj.latitude is None:
@@ -272,6 +305,19 @@ class EquipmentTypeAdmin(DistinctSearchMixin, TrackedAdmin):
     list_filter = ("category",)
     search_fields = ("name", "aliases__name", "aliases__normalised", "tracker_system_names")
     inlines = [EquipmentTypeAliasInline]
+
+    def autocomplete_exact(self, request, term):
+        return naming.equipment_types_named(term)
+
+    def autocomplete_spellings(self, request, records):
+        spellings = {record.pk: [record.name] for record in records}
+        for type_id, name in EquipmentTypeAlias.objects.filter(equipment_type__in=records).values_list(
+                "equipment_type_id", "name"):
+            spellings[type_id].append(name)
+        return spellings
+
+    def autocomplete_label(self, record):
+        return f"{record} ({record.get_category_display().lower()})" if record.category else str(record)
 
 
 @admin.register(EquipmentTypeAlias)
@@ -512,6 +558,9 @@ class EventAdmin(TrackedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("consensus_stale_mark")
+
+    def autocomplete_exact(self, request, term):
+        return naming.events_named(term)
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -15,6 +15,15 @@ so the rules live in one place:
   of every alias), and says "matched" only for a clear winner; otherwise "ambiguous" (say which
   one with `within`/`near`) or "unknown" (with suggestions to add a place or a spelling). It never
   guesses silently.
+- District/town homonyms: a bare name that is both an admin area (OCHA governorate or district)
+  and a populated place inside it ("Idleb", "Duma", "Tadmor", "Ariha", "Aleppo") means the
+  populated place, as ACLED codes it; of nested admin areas of one name ("Rural Damascus") the
+  outer one. A qualifier chooses explicitly: "X city"/"town of X" (the populated place),
+  "X district", "X governorate"/"province", "X sub-district", "X countryside"/"rural X"/"reef X"
+  (the governorate "Rural X" where there is one, else the governorate or district X) — unless
+  the whole phrase is itself a recorded spelling ("Idlib countryside" as an informal area).
+- A name is matched whole: a one-word spelling ("Khan", "Tal") never stands for a longer name
+  ("Khan al-Asal", "Tal Rifaat"), which is scored as written and otherwise asks.
 - `learn_alias(location, name)` keeps a confirmed spelling, so the next resolve is exact.
 """
 
@@ -24,7 +33,7 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from django.db import IntegrityError, connection, models, transaction
@@ -260,6 +269,30 @@ def latin_skeleton_of_arabic(name: str) -> str:
     return skeleton(" ".join(_place_words(name)).translate(_ARABIC_TO_LATIN))
 
 
+# Generic words a place name begins with; alone they are rarely the whole name (see below).
+_NAME_HEADS = frozenset(set(_GENERIC_FORMS) - {"saghir", "kabir", "sharki", "gharbi", "shamali", "janubi",
+                                                "fawkani", "tahtani"})
+_ARABIC_NAME_HEADS = frozenset(set(_ARABIC_GENERIC_FORMS) - {"صغير", "كبير", "شرقي", "غربي", "شمالي", "جنوبي",
+                                                             "فوقاني", "تحتاني"})
+_NEXT_WORD = re.compile(r"[\s\-‐]+([^\W\d_][\w’'‘ʿʾ-]*)")
+
+
+def begins_longer_name(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end], a one-word spelling that is a generic head of place names ("Khan",
+    "Tal", "Kafr", "Deir", "خان"), is only the first word of a longer name written there ("Khan
+    al-Asal", "Tal Rifaat"): the next word is capitalised, an article-prefixed word or Arabic.
+    A name is matched whole, so such a spelling must not stand for the longer name: it asks."""
+    words = _place_words(text[start:end])
+    heads = _ARABIC_NAME_HEADS if is_arabic(text[start:end]) else _NAME_HEADS
+    if len(words) != 1 or words[0] not in heads:
+        return False
+    following = _NEXT_WORD.match(text, end)
+    if following is None:
+        return False
+    word = following.group(1)
+    return word[0].isupper() or is_arabic(word) or word.split("-")[0].lower() in _ARTICLES
+
+
 # --- the index --------------------------------------------------------------------------------
 
 
@@ -303,6 +336,7 @@ class _Place:
     kind: str
     ancestors: frozenset
     governorate: str
+    district: str
     latitude: float | None
     longitude: float | None
 
@@ -343,6 +377,54 @@ class MatchStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+def place_label(name: str, kind: str, district: str = "", governorate: str = "") -> str:
+    """"Sarmīn (community, Idleb district, Idleb)": a place's name with its kind and the district
+    and governorate it lies in, enough to tell homonyms apart on screen."""
+    where = [kind.replace("_", " ")]
+    if district and kind != Location.Kind.DISTRICT:
+        where.append(f"{district} district")
+    if governorate and kind != Location.Kind.GOVERNORATE:
+        where.append(governorate)
+    return f"{name} ({', '.join(where)})"
+
+
+# The kinds of admin area a bare name may also be the town of (see the homonym rule above).
+ADMIN_KINDS = frozenset({Location.Kind.COUNTRY, Location.Kind.GOVERNORATE, Location.Kind.DISTRICT,
+                         Location.Kind.SUBDISTRICT})
+POPULATED_KINDS = frozenset({Location.Kind.COMMUNITY})
+
+# A word that says which kind of place a name means: (pattern on the normalise_name key, kinds).
+# "countryside" is the governorate ("Damascus countryside" is Rural Damascus, Rif Dimashq).
+_COUNTRYSIDE = "the governorate (or district) around it"
+_QUALIFIERS = [
+    (re.compile(r"^(?:the )?(?:city|town|village) of (?P<core>.+)$|^(?P<core2>.+?) (?:city|town|village)$"
+                "|^(?:مدينه|بلده|قريه) (?P<core3>.+)$"), POPULATED_KINDS, "the populated place"),
+    (re.compile(r"^(?:the )?(?:district|mintaqa|mantiqa) of (?P<core>.+)$|^(?P<core2>.+?) (?:district|mintaqa)$"
+                "|^منطقه (?P<core3>.+)$"), frozenset({Location.Kind.DISTRICT}), "the district"),
+    (re.compile(r"^(?:the )?(?:sub ?district|nahiya|nahia|nahiyah) of (?P<core>.+)$"
+                r"|^(?P<core2>.+?) (?:sub ?district|nahiya|nahia|nahiyah)$|^ناحيه (?P<core3>.+)$"),
+     frozenset({Location.Kind.SUBDISTRICT}), "the sub-district"),
+    (re.compile(r"^(?:the )?(?:governorate|province|muhafaza|muhafazat) of (?P<core>.+)$"
+                r"|^(?P<core2>.+?) (?:governorate|province|muhafaza)$|^محافظه (?P<core3>.+)$"),
+     frozenset({Location.Kind.GOVERNORATE}), "the governorate"),
+    (re.compile(r"^(?:the )?countryside of (?P<core>.+)$|^(?P<core2>.+?) (?:countryside|rural area)$"
+                r"|^(?:rural|reef|rif|reif) (?P<core3>.+)$|^ريف (?P<core4>.+)$"),
+     frozenset({Location.Kind.GOVERNORATE, Location.Kind.DISTRICT}), _COUNTRYSIDE),
+]
+
+
+def qualified_name(name: str) -> tuple[str, frozenset, str] | None:
+    """(the name without its qualifier, the kinds the qualifier allows, what it says) for a name
+    with a qualifier word ("Idleb city" → ("idleb", {community}, "the populated place")), else None."""
+    key = normalise_name(name)
+    for pattern, kinds, says in _QUALIFIERS:
+        match = pattern.match(key)
+        if match:
+            core = next(value for value in match.groups() if value)
+            return core, kinds, says
+    return None
+
+
 @dataclass(frozen=True)
 class Candidate:
     location_id: int
@@ -353,6 +435,7 @@ class Candidate:
     reason: str
     alias: str  # the spelling that matched
     distance_km: float | None = None
+    district: str = ""
 
     @cached_property
     def location(self) -> Location:
@@ -360,9 +443,8 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        """"Urum al-Sughra (community, Aleppo)": enough to tell homonyms apart."""
-        where = f", {self.governorate}" if self.governorate and self.governorate != self.name else ""
-        return f"{self.name} ({self.kind.replace('_', ' ')}{where})"
+        """"Dūmā (community, Duma district, Rural Damascus)": enough to tell homonyms apart."""
+        return place_label(self.name, self.kind, self.district, self.governorate)
 
 
 @dataclass(frozen=True)
@@ -422,8 +504,9 @@ class PlaceIndex:
                 ancestors.append(node)
                 node = info[node][4]
             governorate = next((info[a][1] for a in [pk, *ancestors] if info[a][3] == Location.Kind.GOVERNORATE), "")
+            district = next((info[a][1] for a in [pk, *ancestors] if info[a][3] == Location.Kind.DISTRICT), "")
             places[pk] = _Place(
-                pk, name, kind, frozenset(ancestors), governorate,
+                pk, name, kind, frozenset(ancestors), governorate, district,
                 float(lat) if lat is not None else None, float(lon) if lon is not None else None,
             )
         texts = [(pk, info[pk][1], False) for pk in places] + [(pk, info[pk][2], False) for pk in places]
@@ -443,6 +526,51 @@ class PlaceIndex:
     def resolve(self, name: str, *, within=None, near=None, radius_km: float = DEFAULT_RADIUS_KM,
                 kinds=None, limit: int = 5) -> Resolution:
         """Rank the places `name` may mean; see resolve_place."""
+        scope = {"within": within, "near": near, "radius_km": radius_km, "limit": limit}
+        whole = self._resolve(name, kinds=kinds, **scope)
+        qualified = qualified_name(name)
+        if qualified is None or (whole.candidates and whole.candidates[0].score >= VARIANT_SCORE):
+            return whole  # the whole phrase is a recorded spelling ("Idlib countryside" the area)
+        core, allowed, says = qualified
+        kinds = [kind for kind in allowed if not kinds or kind in kinds]
+        if not kinds:
+            return whole
+        tries = [(core, kinds)]
+        if says == _COUNTRYSIDE:  # the governorate named "Rural X" where there is one: Rif Dimashq
+            tries.insert(0, (f"rural {core}", kinds))
+        town = self._resolve(core, kinds=None, **scope).match
+        if town is not None and town.kind in POPULATED_KINDS:
+            if says == _COUNTRYSIDE and town.governorate:  # "Reef Dimashq": Dimashq is Damascus
+                tries.append((f"rural {town.governorate}", kinds))
+            # Named by a spelling only the town has ("محافظة إدلب", "Jisr al-Shughur district"): the
+            # admin area above it that bears the town's name (the one it is the chief town of).
+            for area, kind in ((town.district, Location.Kind.DISTRICT), (town.governorate, Location.Kind.GOVERNORATE)):
+                if area and kind in kinds and self._bears_name(town.location_id, area):
+                    tries.append((area, [kind]))
+        for attempt, attempt_kinds in tries:
+            inner = self._resolve(attempt, kinds=attempt_kinds, **scope)
+            if inner.status != MatchStatus.UNKNOWN:
+                candidates = tuple(
+                    replace(c, reason=f"{c.reason}; {name.strip()!r} names {says}") for c in inner.candidates)
+                return Resolution(name, inner.status, candidates, inner.suggestions)
+        return whole
+
+    def _bears_name(self, location_id: int, name: str) -> bool:
+        """Whether one of the place's Latin spellings spells `name` (as the gazetteer finds a
+        district's seat: the same place key, or within MATCH_THRESHOLD of it)."""
+        wanted = _spelling(0, name, False)
+        return wanted is not None and any(
+            fuzz.ratio(wanted.compact, spelling.compact) >= MATCH_THRESHOLD or wanted.skeleton == spelling.skeleton
+            for spelling in self._latin_of(location_id))
+
+    def _latin_of(self, location_id: int) -> list:
+        if not hasattr(self, "_latin_by_place"):
+            self._latin_by_place = {}
+            for spelling in self.latin.spellings:
+                self._latin_by_place.setdefault(spelling.location_id, []).append(spelling)
+        return self._latin_by_place.get(location_id, [])
+
+    def _resolve(self, name, *, within, near, radius_km, kinds, limit) -> Resolution:
         query = _spelling(0, name, True)
         if query is None:
             return Resolution(name, MatchStatus.UNKNOWN, ())
@@ -457,8 +585,45 @@ class PlaceIndex:
             if score > best.get(spelling.location_id, (-1,))[0]:
                 best[spelling.location_id] = (score, reason, spelling.text)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], self.places[item[0]].name))
+        ranked, yielded = self._settle_homonyms(ranked)
         candidates = tuple(self._candidate(pk, *found, near) for pk, found in ranked[:limit])
-        return Resolution(name, *self._verdict(name, candidates, within))
+        return Resolution(name, *self._verdict(name, candidates, within, yielded))
+
+    def _settle_homonyms(self, ranked):
+        """The district/town homonym rule (module docstring): among the places as close to the
+        name as the best, an admin area that contains a populated place of that name yields to
+        it, and of nested admin areas the inner yields to the outer. Returns the ranking with the
+        yielding places right after the first of the others, and their ids (they do not compete
+        for the match)."""
+        if not ranked or ranked[0][1][0] < MATCH_THRESHOLD:
+            return ranked, set()
+        floor = max(MATCH_THRESHOLD, ranked[0][1][0] - WINNER_MARGIN + 1)
+        areas = [pk for pk, (score, *_rest) in ranked if score >= floor and self.places[pk].kind in ADMIN_KINDS]
+        # The town an area is named after may be spelt a little differently ("Dreikish" district,
+        # "Ad Duraykīsh" town): any populated place inside the area that matched the name and
+        # bears the area's name (the gazetteer's district-seat test) counts.
+        towns = [pk for pk, (score, *_rest) in ranked if score >= MATCH_THRESHOLD
+                 and self.places[pk].kind in POPULATED_KINDS]
+        yielded = {}
+        for area in areas:
+            town = next((town for town in towns if area in self.places[town].ancestors
+                         and self._bears_name(town, self.places[area].name)), None)
+            if town is not None:
+                yielded[area] = f"the {self.places[area].kind} named after {self.places[town].name}: " \
+                                f"say '{self.places[area].name} {self.places[area].kind}' for it"
+        if not yielded:
+            for area in areas:
+                outer = next((other for other in areas if other in self.places[area].ancestors), None)
+                if outer is not None:
+                    yielded[area] = f"inside the {self.places[outer].kind} of the same name: " \
+                                    f"say '{self.places[area].name} {self.places[area].kind}' for it"
+        if not yielded:
+            return ranked, set()
+        ranked = [(pk, (score, f"{reason}; {yielded[pk]}" if pk in yielded else reason, text))
+                  for pk, (score, reason, text) in ranked]
+        # The yielding areas right after the place they yield to: the next choice on screen.
+        kept = [item for item in ranked if item[0] not in yielded]
+        return kept[:1] + [item for item in ranked if item[0] in yielded] + kept[1:], set(yielded)
 
     def _scope(self, within, near, radius_km, kinds) -> set[int] | None:
         if within is None and near is None and not kinds:
@@ -482,13 +647,13 @@ class PlaceIndex:
         distance = None
         if near is not None and place.latitude is not None:
             distance = round(distance_km(near, (place.latitude, place.longitude)), 1)
-        return Candidate(pk, place.name, place.kind, place.governorate, score, reason, text, distance)
+        return Candidate(pk, place.name, place.kind, place.governorate, score, reason, text, distance, place.district)
 
     @staticmethod
-    def _verdict(name, candidates, within):
-        if candidates and candidates[0].score >= MATCH_THRESHOLD:
+    def _verdict(name, candidates, within, yielded=frozenset()):
+        if candidates and candidates[0].score >= MATCH_THRESHOLD and candidates[0].location_id not in yielded:
             top = candidates[0].score
-            runner_up = candidates[1].score if len(candidates) > 1 else 0
+            runner_up = max((c.score for c in candidates[1:] if c.location_id not in yielded), default=0)
             # An exact spelling or a transliteration variant outranks any fuzzy resemblance.
             clear = top - runner_up >= WINNER_MARGIN or top >= VARIANT_SCORE > runner_up
             return (MatchStatus.MATCHED if clear else MatchStatus.AMBIGUOUS), candidates, ()

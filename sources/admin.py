@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from conflictdb.admin import TrackedAdmin, TrackedTabularInline
 from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.naming import sources_a_reader_names
 
 
 class SourceAliasInline(TrackedTabularInline):
@@ -22,6 +23,13 @@ class SourceAdmin(TrackedAdmin):
         # Searching through aliases joins a to-many table; keep one row per source.
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
+
+    def autocomplete_exact(self, request, term):
+        # A protected source is named by its public label only, to a reader who may not identify it.
+        return sources_a_reader_names(term, request.user)
+
+    def autocomplete_label(self, record):
+        return f"{record} ({record.get_kind_display().lower()})"
 
 
 @admin.register(SourceAlias)

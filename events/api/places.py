@@ -20,6 +20,8 @@ class CandidateSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.CharField()
     governorate = serializers.CharField()
+    district = serializers.CharField(help_text="The district it lies in, where the gazetteer says.")
+    label = serializers.CharField(help_text="Name, kind, district and governorate: homonyms told apart.")
     score = serializers.IntegerField(help_text="0–100; 100 = an exact known spelling.")
     reason = serializers.CharField(help_text="Why this place is a candidate.")
     alias = serializers.CharField(help_text="The known spelling that matched.")

@@ -17,6 +17,7 @@ from conflictdb.names import normalise_name
 from events.quantities import find_counts
 from events.models import Location
 from events.naming import named_by_alias_keys
+from events.places import begins_longer_name
 from sources.naming import sources_named
 
 # --- names found in a passage -----------------------------------------------------------------
@@ -49,6 +50,8 @@ def _found_names(text: str) -> list[dict]:
                 key = key[:-1]
             if key not in records or any(start < other_end and other_start < end for other_start, other_end in kept):
                 continue
+            if kind == "places" and begins_longer_name(text, start, end):
+                continue  # "Khan" of "Khan al-Asal" is not that name: the editor is asked (events.places)
             kept.append((start, end))
             found.append({"kind": kind, "start": start, "end": end, "spelling": phrase, "records": records[key]})
     return sorted(found, key=lambda name: (name["start"], name["kind"]))

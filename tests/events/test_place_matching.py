@@ -7,8 +7,16 @@ The evaluation set (tests/data/place_names_eval.csv) pairs a spelling with the p
 - `seed_article`: the seed article's spellings; its second spellings (Palau, Orm al-Sughra,
   al-Qasimiya) are held out the same way, so each is found from the first;
 - `hand_latin`, `hand_arabic`: variants written by hand in both scripts;
-- `negative`: names of places that are not in the gazetteer (Kafr Basin, which is not Qabbasin,
-  Urum al-Kubra, which is not Urum al-Sughra, places abroad): they must never come back "matched".
+- `hand_homonym`: bare names that are both an OCHA district (or governorate) and its chief town
+  ("Duma", "Tadmor", "Idleb"): the town; `hand_qualifier`: "X district", "X governorate",
+  "X countryside", "X city", "rural Damascus": the kind of place the word says;
+- `hand_heldout`: transliteration variants written fresh for this set (Saraqeb/Sarakib,
+  Maarat al-Numan, Tudmur, Deir Ezzor, el-/al-, hamza and ayn marks, Arabic script), held out;
+- `negative`, `hand_negative`: names of places that are not in the gazetteer (Kafr Basin, which is
+  not Qabbasin, Urum al-Kubra, which is not Urum al-Sughra, places abroad, "Khan al-Asal", a
+  qualifier naming nothing: "Sarmin district"): they must never come back "matched".
+Required: the right place first (top-1) for ≥ 97% of the positives, and no false match (a
+confident answer that is wrong, for a positive or a negative; asking is not false).
 `expected` is a GeoNames id, a P-code, or "seed:<name>" for the article's villages, which are
 not in GeoNames and are created here (the seed loader is tested on its own). `scope` narrows a
 resolve where the name is also an admin area's ("kind=community") or a homonym ("within=SY02").
@@ -155,8 +163,13 @@ def test_evaluation_set(places):
           f"matched to a wrong place: {wrong}; the rest ambiguous or unknown)")
     print(f"  negatives falsely matched: {len(false_matches)}")
     print("\n".join(misses + false_matches))
+    by_source = {}
+    for row in positives:
+        by_source.setdefault(row["source"], []).append(row)
+    print("  " + "; ".join(f"{source}: {len(rows)}" for source, rows in sorted(by_source.items())))
+    assert top1 / len(positives) >= 0.97
+    assert wrong == 0 and not false_matches
     assert accuracy >= 0.95
-    assert not false_matches
 
 
 # --- normalisation: one rule each -------------------------------------------------------------
@@ -319,9 +332,80 @@ def test_near_leaves_out_places_without_coordinates(places):
 
 
 def test_a_place_and_the_admin_area_named_after_it(places):
-    assert resolve_place("Aleppo").status == MatchStatus.AMBIGUOUS
-    assert resolve_place("Aleppo", kinds=["community"]).match.location_id == place("170063").pk
+    """A bare name that is an admin area and its chief town means the town; a qualifier chooses."""
+    assert resolve_place("Aleppo").match.location_id == place("170063").pk
     assert resolve_place("Aleppo", kinds=["governorate"]).match.location_id == place("SY02").pk
+    assert resolve_place("Aleppo governorate").match.location_id == place("SY02").pk
+
+
+@pytest.mark.parametrize(("name", "town"), [
+    ("Sarmin", "Sarmīn"), ("Saraqeb", "Saraqib"), ("Idleb city", "Idlib"), ("Duma", "Dūmā"), ("Tadmor", "Tadmur"),
+    ("Ariha", "Arīḩā"), ("Idleb", "Idlib"), ("Idlib", "Idlib"), ("Homs", "Homs"), ("Hama", "Ḩamāh"),
+    ("Douma", "Dūmā"), ("Palmyra", "Tadmur"), ("Tadmur", "Tadmur"), ("Aleppo city", "Aleppo"),
+    ("the city of Homs", "Homs"), ("Raqqa city", "Ar Raqqah"), ("مدينة إدلب", "Idlib"), ("Al Bab", "Al Bāb"),
+])
+def test_homonyms_mean_the_town(places, name, town):
+    resolution = resolve_place(name)
+    assert resolution.status == MatchStatus.MATCHED, resolution.message
+    assert (resolution.match.name, resolution.match.kind) == (town, "community")
+
+
+@pytest.mark.parametrize(("name", "pcode"), [
+    ("Idleb district", "SY0700"), ("Idlib governorate", "SY07"), ("Idleb province", "SY07"),
+    ("Duma district", "SY0302"), ("Tadmor district", "SY0405"), ("Ariha district", "SY0705"),
+    ("Aleppo governorate", "SY02"), ("governorate of Homs", "SY04"), ("Homs district", "SY0401"),
+    ("rural Damascus", "SY03"), ("Rural Damascus", "SY03"), ("Damascus countryside", "SY03"),
+    ("Reef Dimashq", "SY03"), ("Rural Damascus district", "SY0301"), ("Hama countryside", "SY05"),
+    ("Idlib countryside", "SY07"), ("محافظة إدلب", "SY07"), ("ريف دمشق", "SY03"), ("منطقة دوما", "SY0302"),
+])
+def test_a_qualifier_chooses_the_admin_area(places, name, pcode):
+    resolution = resolve_place(name)
+    assert resolution.status == MatchStatus.MATCHED, resolution.message
+    assert resolution.match.location_id == place(pcode).pk
+    assert "names the" in resolution.match.reason or resolution.match.score == 100
+
+
+def test_a_recorded_spelling_with_a_qualifier_word_is_taken_whole(places, editor):
+    """"Idlib countryside" recorded as an informal area is that area, not the governorate."""
+    with acting(channel=Channel.SEED, reason="test"):
+        area = Location.objects.create(name="Idlib countryside", kind="area", parent=place("SY07"))
+    assert resolve_place("Idlib countryside").match.location_id == area.pk
+    assert resolve_place("Idlib governorate").match.location_id == place("SY07").pk
+
+
+def test_the_town_yields_only_to_a_town_of_the_same_name_elsewhere(places):
+    """The homonym rule settles area against town; two towns of one name still ask."""
+    with acting(channel=Channel.SEED, reason="test"):
+        Location.objects.create(name="Ariha", kind="community", parent=place("SY05"))
+    resolution = resolve_place("Ariha")
+    assert resolution.status == MatchStatus.AMBIGUOUS
+    assert {c.governorate for c in resolution.candidates[:2]} == {"Idleb", "Hama"}
+
+
+def test_a_qualified_name_that_names_nothing_asks(places):
+    assert resolve_place("Saraqeb countryside").status == MatchStatus.UNKNOWN
+    assert resolve_place("Sarmada district").status == MatchStatus.UNKNOWN  # no such district
+    assert resolve_place("Sarmin governorate").status == MatchStatus.UNKNOWN  # a town, not a governorate's seat
+
+
+@pytest.mark.parametrize(("longer", "short", "short_place"), [
+    ("Khan al-Asal", "Khan", "seed:Khan"), ("Tal Rifaat", "Tal", "seed:Tal"), ("Kafr Nouran", "Kafr", "seed:Kafr"),
+    ("Deir al-Adas", "Deir", "seed:Deir"),
+])
+def test_a_one_word_alias_never_captures_a_longer_name(places, longer, short, short_place):
+    """A place spelt by one (generic) word is not what a longer name beginning with it means."""
+    with acting(channel=Channel.SEED, reason="test"):
+        Location.objects.create(name=short_place[5:], kind="community", parent=place("SY02"))
+    assert place(short_place).pk in {c.location_id for c in resolve_place(short).candidates}
+    resolution = resolve_place(longer)
+    assert resolution.match is None or resolution.match.location_id != place(short_place).pk
+    assert all(c.location_id != place(short_place).pk or c.score < MATCH_THRESHOLD for c in resolution.candidates)
+
+
+def test_labels_name_kind_district_and_governorate(places):
+    assert resolve_place("Sarmin").match.label == "Sarmīn (community, Idleb district, Idleb)"
+    assert resolve_place("Idleb district").match.label == "Idleb (district, Idleb)"
+    assert resolve_place("Idleb governorate").match.label == "Idleb (governorate)"
 
 
 def test_unknown_offers_to_create_a_place_or_add_a_spelling(places):
@@ -364,7 +448,7 @@ def test_index_sees_bulk_written_spellings(places):
 
 def test_outside_transactions_the_index_is_checked_every_few_moments(places, monkeypatch):
     """As in production (autocommit): writes this process did not signal show within FRESHNESS_SECONDS."""
-    clock = [1000.0]
+    clock = [-1_000_000.0]  # far from the real monotonic clock, however long the machine has been up
     monkeypatch.setattr(places_module.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(places_module, "_in_transaction", lambda: False)
     assert resolve_place("Zzyzx").status == MatchStatus.UNKNOWN  # the index is now taken as committed
@@ -420,3 +504,26 @@ def test_learn_alias_records_arabic_as_arabic(places, editor):
 def test_learn_alias_refuses_an_empty_spelling(places):
     with pytest.raises(ValueError):
         learn_alias(place("seed:Ajel"), " - ")
+
+
+@pytest.mark.parametrize(("text", "word", "longer"), [
+    ("Khan al-Asal was shelled", "Khan", True), ("in Tal Rifaat", "Tal", True), ("Kafr Nouran", "Kafr", True),
+    ("Deir el-Adas", "Deir", True), ("خان العسل", "خان", True),
+    ("shelled Khan. Then", "Khan", False), ("Khan and Tal", "Khan", False), ("Tal, Deir", "Tal", False),
+    ("Saraqib Road", "Saraqib", False),  # not a generic head: a name of its own
+])
+def test_a_generic_head_followed_by_a_name_word_begins_a_longer_name(text, word, longer):
+    from events.places import begins_longer_name
+
+    start = text.index(word)
+    assert begins_longer_name(text, start, start + len(word)) is longer
+
+
+def test_a_passage_never_offers_a_one_word_alias_for_a_longer_name(places):
+    from events.desk.drafting import names_in_passage
+
+    with acting(channel=Channel.SEED, reason="test"):
+        khan = Location.objects.create(name="Khan Testville", kind="community", parent=place("SY02"))
+        LocationAlias.objects.create(location=khan, name="Khan", origin=LocationAlias.Origin.DOCUMENT)
+    found = names_in_passage("Shelling hit Khan al-Asal, then Khan.")["places"]
+    assert [(item["spelling"], item["at"]) for item in found if item["id"] == khan.pk] == [("Khan", 32)]

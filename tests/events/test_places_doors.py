@@ -37,6 +37,15 @@ def test_resolve_finds_a_variant_spelling_with_its_reason(api):
     assert body["match"]["reason"] and body["candidates"][0]["score"] >= 85
 
 
+@pytest.mark.parametrize(("name", "label"), [
+    ("Duma", "Dūmā (community, Duma district, Rural Damascus)"), ("Duma district", "Duma (district, Rural Damascus)"),
+    ("Idleb city", "Idlib (community, Idleb district, Idleb)"), ("Damascus countryside", "Rural Damascus (governorate)"),
+])
+def test_resolve_applies_the_homonym_rule_and_labels(api, name, label):
+    body = api.get("/api/v1/locations/resolve/", {"name": name}).json()
+    assert body["status"] == "matched" and body["match"]["label"] == label
+
+
 def test_resolve_never_guesses(api):
     body = api.get("/api/v1/locations/resolve/", {"name": "Xyzzy Town"}).json()
     assert body["status"] == "unknown" and body["match"] is None

@@ -54,10 +54,13 @@ SEED_ID = SEED["seed_id"]
 
 # What an editor types to find each record in an autocomplete list.
 SEARCH_TERMS = {
-    "sources": {"plus963": "+963", "syrian_observer": "Syrian Observer", "mod_statement": "Operations",
-                "opposition_military_source": "military source", "local_source": "local source"},
-    "actors": {"mod": "Operations", "hts": "HTS", "opposition": "opposition", "government": "government",
-               "russia": "Russian", "pro_iran": "Iran"},
+    # Names as the report writes them, whole: Enter takes a suggestion only when it is the
+    # matcher's match (conflictdb.autocomplete); a partial name asks, and costs an arrow key.
+    "sources": {"plus963": "+963", "syrian_observer": "The Syrian Observer", "mod_statement": "Military Operations Department",
+                "opposition_military_source": "Anonymous opposition military source",
+                "local_source": "Anonymous local source"},
+    "actors": {"mod": "Military Operations Department", "hts": "HTS", "opposition": "opposition factions",
+               "government": "government forces", "russia": "Russian forces", "pro_iran": "Iranian militias"},
     "events": {"operation-launch": "Deterring", "offensive-territory": "capture villages", "clashes": "Clashes between",
                "missile-strikes-idlib": "missile strikes on camps", "air-strikes": "Russian and Syrian",
                "rocket-fire-atarib-abzmo": "rocket fire", "mutual-shelling-eastern-idlib": "Mutual",
@@ -219,6 +222,19 @@ class DeskEditor:
         self.s, self.page, self.ids = session, session.page, ids
         self.shoot_before_save = set(shoot_before_save)
 
+    def take(self, locator, record_id):
+        """After typing a name: Enter when the matcher's match is the record (Enter takes only the
+        match); else choose it among the candidates with the arrow keys, as an editor must."""
+        options = locator.locator("xpath=following-sibling::ul[1]/li[@role='option']")
+        expect(options.first).to_be_visible()
+        match = locator.locator("xpath=following-sibling::ul[1]/li[@data-match='1']")
+        assert match.count() == 0 or match.get_attribute("data-id") == str(record_id), "a wrong match"
+        if not match.count():
+            ids = [options.nth(i).get_attribute("data-id") for i in range(options.count())]
+            for _ in range(ids.index(str(record_id)) + 1):
+                self.s.press("ArrowDown", locator)
+        self.s.press("Enter", locator)
+
     def pick(self, locator, kind, key, record_id):
         """A single name field: leave it when it already holds the record; else search and take the first."""
         if record_id is None:
@@ -234,7 +250,7 @@ class DeskEditor:
             expect(locator).to_have_attribute("data-id", str(record_id))
             return
         self.s.type(locator, SEARCH_TERMS[kind][key])
-        self.s.press("Enter", locator)
+        self.take(locator, record_id)
         expect(locator).to_have_attribute("data-id", str(record_id))
 
     def pick_place(self, row, field, place_key):
@@ -252,7 +268,7 @@ class DeskEditor:
             self.s.click(chip)  # goes to the row's place field
         else:
             self.s.type(locator, PLACE_NAMES[place_id])
-            self.s.press("Enter", locator)
+            self.take(locator, place_id)
         expect(locator).to_have_attribute("data-id", str(place_id))
 
     def put_places(self, row, place_keys, field="places"):
@@ -291,7 +307,7 @@ class DeskEditor:
                     self.s.click(offered[pid])
         for pid in missing:
             self.s.type(locator, locator.input_value() + PLACE_NAMES[int(pid)])
-            self.s.press("Enter", locator)
+            self.take(locator, pid)
             expect(locator).to_have_value(re.compile(re.escape(PLACE_NAMES[int(pid)]) + ", $"))
         # Homonyms are offered named apart ("Neirab (Idleb)"): compare the names themselves.
         current = [re.sub(r" \(.*\)$", "", part.strip()) for part in locator.input_value().split(",") if part.strip()]
@@ -362,7 +378,7 @@ class DeskEditor:
             self.s.click(chip.first)
         else:
             self.s.type(locator, EQUIPMENT_NAMES[int(type_id)])
-            self.s.press("Enter", locator)
+            self.take(locator, type_id)
         expect(locator).to_have_attribute("data-id", type_id)
         return row
 
@@ -479,7 +495,8 @@ def test_editor_enters_the_seed_article_at_the_desk(live_server, seeded, editor)
         session.goto("/admin/sources/document/add/")
         page.fill("#id_title", "The seed article, pasted")
         page.click(".field-publisher .select2-selection")
-        page.fill(".select2-container--open .select2-search__field", "Syrian Observer")
+        # Its whole name: select2 pre-selects only the matcher's match (conflictdb.autocomplete).
+        page.fill(".select2-container--open .select2-search__field", "The Syrian Observer")
         page.wait_for_selector(".select2-results__option--highlighted:has-text('The Syrian Observer')")
         page.keyboard.press("Enter")
         page.fill("#id_published_on", "2024-11-27")

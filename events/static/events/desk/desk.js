@@ -206,6 +206,8 @@
 
     const term = () => (multi ? input.value.split(",").pop() : input.value).trim();
 
+    /* Options are labelled (kind, district, governorate) and ranked by the matcher
+       (conflictdb.autocomplete); only the matcher's match is marked, and only it is taken on Enter. */
     function show(results) {
       list.replaceChildren();
       active = -1;
@@ -214,9 +216,19 @@
         option.setAttribute("role", "option");
         option.textContent = result.text;
         option.dataset.id = result.id;
+        option.dataset.name = result.name || result.text; // what the field shows once picked
+        option.dataset.match = result.match ? "1" : "0";
+        if (result.match) option.classList.add("desk-match");
         option.addEventListener("mousedown", (event) => { event.preventDefault(); choose(index); });
         list.appendChild(option);
       });
+      if (results.length && !results.some((result) => result.match)) {
+        const ask = document.createElement("li");
+        ask.className = "desk-ask";
+        ask.setAttribute("role", "presentation");
+        ask.textContent = "Not one clear match: choose one with the arrows or the mouse.";
+        list.appendChild(ask);
+      }
       list.hidden = !results.length;
     }
 
@@ -231,15 +243,17 @@
       return pending;
     }
 
+    const options = () => [...list.querySelectorAll("[role=option]")];
+
     function choose(index) {
-      const option = list.children[index];
+      const option = options()[index];
       if (!option) return;
-      pick(input, { id: option.dataset.id, text: option.textContent }, true);
+      pick(input, { id: option.dataset.id, text: option.dataset.name }, true);
       show([]);
     }
 
     function highlight(index) {
-      [...list.children].forEach((option, i) => option.setAttribute("aria-selected", i === index));
+      options().forEach((option, i) => option.setAttribute("aria-selected", i === index));
       active = index;
     }
 
@@ -247,23 +261,26 @@
     input.addEventListener("input", () => {
       if (!multi) delete input.dataset.id;
       clearTimeout(timer);
-      timer = setTimeout(search, 120);
+      timer = setTimeout(() => { timer = null; search(); }, 120);
     });
     input.addEventListener("blur", () => setTimeout(() => show([]), 150));
     input.addEventListener("keydown", async (event) => {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
         if (list.hidden) { await search(); }
-        const count = list.children.length;
+        const count = options().length;
         if (count) highlight((active + (event.key === "ArrowDown" ? 1 : count - 1)) % count);
       } else if (event.key === "Enter" && !event.ctrlKey && !event.metaKey) {
         event.preventDefault();
+        const arrowed = active >= 0 ? options()[active].dataset.id : null;
         if (timer) { clearTimeout(timer); timer = null; await search(); }
         await pending;
-        // Without an arrow choice: the option spelled exactly as typed, else the first (best) one.
-        const typed = term().toLowerCase();
-        const exact = [...list.children].findIndex((option) => option.textContent.toLowerCase() === typed);
-        choose(active >= 0 ? active : Math.max(exact, 0));
+        // An arrow choice, else the matcher's match; an ambiguous or unknown name takes nothing
+        // (the candidates stay open and the field stays unresolved).
+        const chosen = arrowed === null ? -1 : options().findIndex((option) => option.dataset.id === arrowed);
+        const match = options().findIndex((option) => option.dataset.match === "1");
+        if (chosen >= 0) choose(chosen);
+        else if (match >= 0) choose(match);
       } else if (event.key === "Escape" && !list.hidden) {
         event.stopPropagation();
         show([]);
