@@ -57,6 +57,8 @@ from sources.models import Source
 
 CLAIMS, CONSENSUS = "claims", "consensus"
 BASES = (CLAIMS, CONSENSUS)
+CASUALTY_BASES = BASES
+EQUIPMENT_BASES = (CLAIMS,)  # consensus figures are worked out per event for casualty figures only
 # The default stays what the endpoint always returned (scripts written against it keep their
 # numbers); researchers who want deduplicated totals ask for basis=consensus.
 DEFAULT_BASIS = CLAIMS
@@ -323,6 +325,10 @@ reach AS (
     UNION
     SELECT r.ev, r.aff, r.cat, r.sub, r.out, e.waff, e.wcat, e.wsub, e.wout
     FROM reach r JOIN edges e ON e.ev = r.ev AND {_same_key('e', 'r', '', 'w')}),
+parts AS (  -- event figures with a whole (or one above it) placed in their cell
+    SELECT DISTINCT r.ev, r.aff, r.cat, r.sub, r.out, w.cell
+    FROM reach r JOIN placed w ON w.ev = r.ev AND {_same_key('w', 'r', '', 'w')}
+    WHERE NOT ({_same_key('r', 'r', 'w')})),
 involved AS (
     SELECT c.event_id AS ev FROM {inclusion} ci JOIN {claim} c ON c.id = ci.claim_id
     UNION SELECT ci.event_id FROM {inclusion} ci),
@@ -330,14 +336,12 @@ state AS MATERIALIZED (
     SELECT p.ev, p.aff, p.cat, p.sub, p.out, p.cell, cf.id AS cf_id, cf.low, cf.best, cf.high,
            CASE WHEN cf.conflicting THEN 1 ELSE 0 END AS conflicting,
            CASE WHEN {used} THEN 1 ELSE 0 END AS used,
-           CASE WHEN EXISTS (
-               SELECT 1 FROM reach r JOIN placed w ON w.ev = r.ev AND {_same_key('w', 'r', '', 'w')}
-               WHERE r.ev = p.ev AND {_same_key('r', 'p')} AND w.cell = p.cell
-                     AND NOT ({_same_key('r', 'p', 'w')})) THEN 1 ELSE 0 END AS is_part,
+           CASE WHEN pp.ev IS NULL THEN 0 ELSE 1 END AS is_part,
            CASE WHEN {special} THEN 1 ELSE 0 END AS special
-    FROM placed p LEFT JOIN {consensus_table} cf
-         ON cf.event_id = p.ev AND COALESCE(cf.affiliation_id, 0) = p.aff AND cf.category = p.cat
-            AND cf.subgroup = p.sub AND cf.outcome = p.out),
+    FROM placed p
+    LEFT JOIN {consensus_table} cf ON cf.event_id = p.ev AND COALESCE(cf.affiliation_id, 0) = p.aff
+         AND cf.category = p.cat AND cf.subgroup = p.sub AND cf.outcome = p.out
+    LEFT JOIN parts pp ON pp.ev = p.ev AND {_same_key('pp', 'p')} AND pp.cell = p.cell),
 counted AS MATERIALIZED (SELECT * FROM state WHERE special = 0 AND is_part = 0 AND used = 1),
 behind AS MATERIALIZED (
     SELECT DISTINCT s.cell, c.id AS claim, c.document_id, c.claimant_id
@@ -560,11 +564,16 @@ def _labels(rows, group_by):
     return labels
 
 
-def parse_basis(value) -> str:
+def parse_basis(value, allowed=BASES) -> str:
+    """The basis asked for (the default when none), refused unless it is one of `allowed` — the
+    one check of a basis, for every door and both totals below."""
     basis = (value or DEFAULT_BASIS).strip()
-    if basis not in BASES:
-        raise ValidationError(f"basis must be one of: {', '.join(BASES)}; got {value!r}.")
-    return basis
+    if basis in allowed:
+        return basis
+    if basis in BASES:  # consensus for equipment
+        raise ValidationError(f"basis={basis} is available for casualty totals only (consensus figures are "
+                              f"worked out per event for casualty figures); use basis={', '.join(allowed)}.")
+    raise ValidationError(f"basis must be one of: {', '.join(allowed)}; got {value!r}.")
 
 
 def _labelled(result, group_by):
@@ -578,14 +587,12 @@ def _labelled(result, group_by):
 
 def casualty_totals(figures, group_by, basis=CLAIMS, explain=False, user=None):
     """Totals of casualty figures (a filtered CasualtyFigure queryset) per cell of `group_by`."""
-    totals = _consensus_basis if basis == CONSENSUS else _claims_basis
+    totals = _consensus_basis if parse_basis(basis, CASUALTY_BASES) == CONSENSUS else _claims_basis
     return _labelled(totals(figures, group_by, CASUALTY_DIMENSIONS, explain, user), group_by)
 
 
 def equipment_totals(losses, group_by, basis=CLAIMS, explain=False, user=None):
     """Totals of equipment losses (a filtered EquipmentLoss queryset) per cell of `group_by`;
-    consensus figures are worked out for casualties only."""
-    if basis == CONSENSUS:
-        raise ValidationError("basis=consensus is available for casualty totals only (consensus figures are "
-                              "worked out per event for casualty figures); use basis=claims.")
+    consensus figures are worked out for casualties only (EQUIPMENT_BASES)."""
+    parse_basis(basis, EQUIPMENT_BASES)
     return _labelled(_claims_basis(losses, group_by, EQUIPMENT_DIMENSIONS, explain, user), group_by)
