@@ -340,6 +340,8 @@ class Raw:
                       "WHERE rn = 1")
         usable = ("uc.verification_status NOT IN ('retracted', 'false') AND uc.stance = 'asserts' "
                   "AND uc.credibility <> 5 AND us.reliability <> 'E'")
+        if pg:  # as events.aggregates does: the CTEs' row guesses are far too low at 1M claims
+            self.conn.execute("SET enable_nestloop = off")
         rows = self.all(f"""
             WITH f AS MATERIALIZED (
                 SELECT f.id, c.event_id AS ev, COALESCE(f.affiliation_id, 0) AS aff, f.category AS cat,
@@ -411,6 +413,8 @@ class Raw:
                    NULL
             FROM behind
             ORDER BY 1, 2, 3""")
+        if pg:
+            self.conn.execute("RESET enable_nestloop")
         areas = {row[2] for row in rows if row[0] == 0} - {None}
         labels = {}
         if areas:
