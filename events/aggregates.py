@@ -402,10 +402,16 @@ def _inclusions(event_ids):
 
 def _consensus_basis(figures, group_by, dimensions, explain, user):
     keys, names = _keys(group_by, dimensions), _key_names(group_by)
-    inner = bulk.sql_of(figures.order_by().values(**_PAIR_FIELDS, **keys).annotate(first=Min("id"), n=Count("id")))
+    grouped = figures.order_by().values(**_PAIR_FIELDS, **keys).annotate(first=Min("id"), n=Count("id"))
+    inner = bulk.sql_of(grouped)
     if inner is None:
         return []
     connection = connections[figures.db]
+    # The cursor's raw cells, converted as the ORM would (PostgreSQL's date_trunc gives a timestamp).
+    converters = []
+    for name in names:
+        expression = grouped.query.annotations[name]
+        converters.append(connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
     sql = _consensus_sql(inner[0], names, connection.vendor, connection.ops.quote_name, everything_special=explain)
     with transaction.atomic(using=figures.db), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -419,7 +425,13 @@ def _consensus_basis(figures, group_by, dimensions, explain, user):
     for row in rows:
         kind, number, values = row[0], row[1], row[2 + dims:]
         if kind == _CELL:
-            cells[number] = (tuple(row[2 : 2 + dims]), values)
+            cell = []
+            for value, (expression, convert) in zip(row[2 : 2 + dims], (
+                    (grouped.query.annotations[name], converters[i]) for i, name in enumerate(names)), strict=True):
+                for converter in convert:
+                    value = converter(value, expression, connection)
+                cell.append(value)
+            cells[number] = (tuple(cell), [int(value) if value is not None else None for value in values[:13]])
         elif kind == _SPECIAL_PAIR:
             ev, aff, low, best, high, conflicting, used, *_, cat, sub, out = values
             special[number].append(((ev, (aff or None, cat, sub, out)), (low, best, high, bool(conflicting),
