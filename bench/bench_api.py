@@ -320,7 +320,7 @@ class Raw:
         """basis=consensus by month and governorate, written by hand: each event figure (event, party,
         category, subgroup, outcome) once, in the cell of its earliest matching figure, with its
         consensus low/best/high; not summed when it is a part of another event figure of the same
-        event in that cell (the generated parts are one level deep: direct wholes only), or when no
+        event in that cell (or a whole of its whole: a recursive CTE), or when no
         claim stating it is usable — read from the claim columns, not from the consensus row's JSON:
         not retracted or false, asserting, credibility not 5, claimant not graded E. One statement
         returns the cells with the API's counts and, per cell, the used claims' original documents
@@ -343,7 +343,7 @@ class Raw:
         if pg:  # as events.aggregates does: the CTEs' row guesses are far too low at 1M claims
             self.conn.execute("SET enable_nestloop = off")
         rows = self.all(f"""
-            WITH f AS MATERIALIZED (
+            WITH RECURSIVE f AS MATERIALIZED (
                 SELECT f.id, c.event_id AS ev, COALESCE(f.affiliation_id, 0) AS aff, f.category AS cat,
                        f.subgroup AS sub, f.outcome AS out, {self.d.month(date)} AS month,
                        CASE WHEN p.kind = 'governorate' THEN f.place_id ELSE p.admin1_id END AS admin1
@@ -360,9 +360,15 @@ class Raw:
                 FROM events_casualtyfigure pf
                 JOIN events_claim pc ON pc.id = pf.claim_id
                 JOIN events_casualtyfigure w ON w.id = pf.part_of_id),
+            reach AS (  -- wholes of wholes: one event figure's whole may be a part in another claim
+                SELECT * FROM part_edges
+                UNION
+                SELECT r.ev, r.aff, r.cat, r.sub, r.out, e.waff, e.wcat, e.wsub, e.wout
+                FROM reach r JOIN part_edges e ON e.ev = r.ev AND e.aff = r.waff AND e.cat = r.wcat
+                     AND e.sub = r.wsub AND e.out = r.wout),
             parts AS (
                 SELECT DISTINCT e.ev, e.aff, e.cat, e.sub, e.out, r2.month, r2.admin1
-                FROM part_edges e JOIN placed r2 ON r2.ev = e.ev AND r2.aff = e.waff AND r2.cat = e.wcat
+                FROM reach e JOIN placed r2 ON r2.ev = e.ev AND r2.aff = e.waff AND r2.cat = e.wcat
                      AND r2.sub = e.wsub AND r2.out = e.wout
                 WHERE NOT (e.waff = e.aff AND e.wcat = e.cat AND e.wsub = e.sub AND e.wout = e.out)),
             state AS MATERIALIZED (
