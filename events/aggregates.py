@@ -44,19 +44,21 @@ basis=consensus (UCDP-style; casualties only): one number per event and figure k
 """
 
 from collections import defaultdict
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import connections, transaction
 from django.db.models import Case, Count, DateField, F, Min, Q, Sum, When
 from django.db.models.functions import Coalesce, Trunc
 
-from conflictdb import protection
+from conflictdb import bulk, protection
 from events import consensus
 from events.models import Actor, CasualtyFigure, Claim, ClaimInclusion, ConsensusFigure, EquipmentType, Location
 from sources.models import Source
 
 CLAIMS, CONSENSUS = "claims", "consensus"
 BASES = (CLAIMS, CONSENSUS)
+CASUALTY_BASES = BASES
+EQUIPMENT_BASES = (CLAIMS,)  # consensus figures are worked out per event for casualty figures only
 # The default stays what the endpoint always returned (scripts written against it keep their
 # numbers); researchers who want deduplicated totals ask for basis=consensus.
 DEFAULT_BASIS = CLAIMS
@@ -207,16 +209,9 @@ def _claim_groups(queryset, keys, names):
     return behind
 
 
-class _ClaimRef(NamedTuple):  # what events.consensus's source groups read of a claim
-    pk: int
-    document_id: int
-    claimant_id: int
-
-
 def _independent_sources(claims: dict, roots: dict) -> int:
     """Source groups among these claims ({id: (document, claimant)}), by events.consensus's rule."""
-    refs = [_ClaimRef(pk, document, claimant) for pk, (document, claimant) in claims.items()]
-    return consensus._Groups(refs, roots).count([ref.pk for ref in refs])
+    return consensus.count_source_groups(claims.values(), roots)
 
 
 def _roots(behind):
@@ -270,6 +265,117 @@ def _claims_basis(queryset, group_by, dimensions, explain, user):
 
 
 # --- basis=consensus --------------------------------------------------------------------------------
+#
+# The bulk of a consensus total is one SQL statement (_CONSENSUS_SQL) over the filtered figures and
+# the consensus table: where each event figure is placed, whether it is a part of another in its
+# cell, whether the consensus could use a claim of it, the cell sums and counts, and the documents
+# and claimants behind the cell. Event figures of events with inclusions (rare), and every event
+# figure with `explain`, come back one by one and go through _consensus_cell in Python, which
+# knows the inclusion rule and names each figure's state.
+
+_PAIR_FIELDS = {"_ev": F("claim__event_id"), "_aff": F("affiliation_id"), "_cat": F("category"),
+                "_sub": F("subgroup"), "_out": F("outcome")}
+# Affiliation 0 stands for none (ids start at 1), so keys compare with = and hash joins work.
+_KEY_OF = {"aff": "COALESCE({t}.affiliation_id, 0)", "cat": "{t}.category", "sub": "{t}.subgroup",
+           "out": "{t}.outcome"}
+_CELL, _SPECIAL_PAIR, _SOURCE = 0, 1, 2  # the kinds of rows the statement returns
+
+
+def _same_key(a, b, a_prefix="", b_prefix=""):
+    return " AND ".join(f"{a}.{a_prefix}{k} = {b}.{b_prefix}{k}" for k in _KEY_OF)
+
+
+def _json_parts(vendor):
+    """(does the consensus row use a claim, FROM items over its basis entries, an entry's claim, is it used)."""
+    if vendor == "postgresql":
+        return ("""cf.basis @> '[{"used": true}]'""", "CROSS JOIN LATERAL jsonb_array_elements(cf.basis) x",
+                "(x->>'claim')::bigint", "(x->>'used')::boolean")
+    return ("EXISTS (SELECT 1 FROM json_each(cf.basis) x WHERE json_extract(x.value, '$.used'))",
+            "JOIN json_each(cf.basis) x", "json_extract(x.value, '$.claim')", "json_extract(x.value, '$.used')")
+
+
+def _consensus_sql(inner, names, vendor, quote, everything_special):
+    """The one statement of a consensus total. `inner` groups the filtered figures by event figure
+    and cell (columns _ev … _out, the cell's, first = the earliest figure id, n)."""
+    figure, claim, inclusion, consensus_table = (quote(model._meta.db_table) for model in (
+        CasualtyFigure, Claim, ClaimInclusion, ConsensusFigure))
+    cell_columns = ", ".join(quote(name) for name in names)
+    used, expand, entry_claim, entry_used = _json_parts(vendor)
+    part_key = ", ".join(f"{_KEY_OF[k].format(t='pf')} AS {k}" for k in _KEY_OF)
+    whole_key = ", ".join(f"{_KEY_OF[k].format(t='w')} AS w{k}" for k in _KEY_OF)
+    special = "1 = 1" if everything_special else "p.ev IN (SELECT ev FROM involved)"
+    pad = lambda n: ", ".join(["NULL"] * n)  # noqa: E731
+    dims = len(names)
+    return f"""
+WITH RECURSIVE
+g AS ({inner}),
+gc AS MATERIALIZED (SELECT g.*, DENSE_RANK() OVER (ORDER BY {cell_columns}) AS cell FROM g),
+placed AS MATERIALIZED (
+    SELECT ev, aff, cat, sub, out, cell FROM (
+        SELECT "_ev" AS ev, COALESCE("_aff", 0) AS aff, "_cat" AS cat, COALESCE("_sub", '') AS sub, "_out" AS out,
+               cell, ROW_NUMBER() OVER (PARTITION BY "_ev", "_aff", "_cat", "_sub", "_out" ORDER BY "first") AS rn
+        FROM gc WHERE "_ev" IS NOT NULL) ranked
+    WHERE rn = 1),
+edges AS (
+    SELECT DISTINCT c.event_id AS ev, {part_key}, {whole_key}
+    FROM {figure} pf JOIN {claim} c ON c.id = pf.claim_id JOIN {figure} w ON w.id = pf.part_of_id
+    WHERE c.event_id IN (SELECT ev FROM placed)),
+reach AS (
+    SELECT ev, aff, cat, sub, out, waff, wcat, wsub, wout FROM edges
+    UNION
+    SELECT r.ev, r.aff, r.cat, r.sub, r.out, e.waff, e.wcat, e.wsub, e.wout
+    FROM reach r JOIN edges e ON e.ev = r.ev AND {_same_key('e', 'r', '', 'w')}),
+parts AS (  -- event figures with a whole (or one above it) placed in their cell
+    SELECT DISTINCT r.ev, r.aff, r.cat, r.sub, r.out, w.cell
+    FROM reach r JOIN placed w ON w.ev = r.ev AND {_same_key('w', 'r', '', 'w')}
+    WHERE NOT ({_same_key('r', 'r', 'w')})),
+involved AS (
+    SELECT c.event_id AS ev FROM {inclusion} ci JOIN {claim} c ON c.id = ci.claim_id
+    UNION SELECT ci.event_id FROM {inclusion} ci),
+state AS MATERIALIZED (
+    SELECT p.ev, p.aff, p.cat, p.sub, p.out, p.cell, cf.id AS cf_id, cf.low, cf.best, cf.high,
+           CASE WHEN cf.conflicting THEN 1 ELSE 0 END AS conflicting,
+           CASE WHEN {used} THEN 1 ELSE 0 END AS used,
+           CASE WHEN pp.ev IS NULL THEN 0 ELSE 1 END AS is_part,
+           CASE WHEN {special} THEN 1 ELSE 0 END AS special
+    FROM placed p
+    LEFT JOIN {consensus_table} cf ON cf.event_id = p.ev AND COALESCE(cf.affiliation_id, 0) = p.aff
+         AND cf.category = p.cat AND cf.subgroup = p.sub AND cf.outcome = p.out
+    LEFT JOIN parts pp ON pp.ev = p.ev AND {_same_key('pp', 'p')} AND pp.cell = p.cell),
+counted AS MATERIALIZED (SELECT * FROM state WHERE special = 0 AND is_part = 0 AND used = 1),
+behind AS MATERIALIZED (
+    SELECT DISTINCT s.cell, c.id AS claim, c.document_id, c.claimant_id
+    FROM counted s JOIN {consensus_table} cf ON cf.id = s.cf_id {expand}
+         JOIN {claim} c ON c.id = {entry_claim} AND c.event_id = s.ev
+    WHERE {entry_used}),
+sums AS (
+    SELECT cell, SUM(low) AS sum_low, SUM(best) AS sum_best, SUM(high) AS known_high, COUNT(*) AS event_figures,
+           COUNT(DISTINCT ev) AS events, SUM(CASE WHEN high IS NULL THEN 1 ELSE 0 END) AS open_ended,
+           SUM(CASE WHEN low IS NULL THEN 1 ELSE 0 END) AS unknown, SUM(conflicting) AS conflicting
+    FROM counted GROUP BY cell),
+skipped AS (
+    SELECT cell, SUM(is_part) AS parts, SUM(CASE WHEN is_part = 0 AND used = 0 THEN 1 ELSE 0 END) AS excluded
+    FROM state WHERE special = 0 GROUP BY cell),
+claim_counts AS (SELECT cell, COUNT(*) AS claims FROM behind GROUP BY cell),
+behind_sources AS (SELECT DISTINCT cell, document_id, claimant_id FROM behind),
+cells AS (
+    SELECT cell, {cell_columns}, SUM(n) AS records, SUM(CASE WHEN "_ev" IS NULL THEN n ELSE 0 END) AS without_event
+    FROM gc GROUP BY cell, {cell_columns})
+SELECT {_CELL} AS kind, cells.cell, {", ".join(f"cells.{quote(name)}" for name in names)},
+       cells.records, cells.without_event, sums.sum_low, sums.sum_best, sums.known_high,
+       COALESCE(sums.event_figures, 0), COALESCE(sums.events, 0), COALESCE(sums.open_ended, 0),
+       COALESCE(sums.unknown, 0), COALESCE(sums.conflicting, 0), COALESCE(skipped.parts, 0),
+       COALESCE(skipped.excluded, 0), COALESCE(claim_counts.claims, 0), NULL, NULL, NULL
+FROM cells LEFT JOIN sums ON sums.cell = cells.cell LEFT JOIN skipped ON skipped.cell = cells.cell
+     LEFT JOIN claim_counts ON claim_counts.cell = cells.cell
+UNION ALL
+SELECT {_SPECIAL_PAIR}, cell, {pad(dims)}, ev, aff, low, best, high, conflicting, used, {pad(6)}, cat, sub, out
+FROM state WHERE special = 1
+UNION ALL
+SELECT {_SOURCE}, cell, {pad(dims)}, document_id, claimant_id, {pad(11)}, NULL, NULL, NULL
+FROM behind_sources
+ORDER BY 1, 2"""
+
 
 def _covers(including, included) -> bool:
     """Does an including event figure's key (party, category, subgroup, outcome) cover this one?"""
@@ -283,65 +389,99 @@ def _inclusions(event_ids):
     """(event, key) of an including claim's figure → the events its claim includes."""
     direct = defaultdict(set)
     links = defaultdict(set)
-    for claim, event in ClaimInclusion.objects.filter(claim__event_id__in=event_ids).values_list("claim_id", "event_id"):
-        links[claim].add(event)
-    if not links:
-        return direct
-    for claim, event, *key in CasualtyFigure.objects.filter(claim_id__in=links).values_list(
-            "claim_id", "claim__event_id", "affiliation_id", "category", "subgroup", "outcome"):
-        direct[(event, tuple(key))] |= links[claim]
+    for chunk in _chunks(event_ids):
+        for claim, event in ClaimInclusion.objects.filter(claim__event_id__in=chunk).values_list("claim_id",
+                                                                                               "event_id"):
+            links[claim].add(event)
+    for chunk in _chunks(links):
+        for claim, event, *key in CasualtyFigure.objects.filter(claim_id__in=chunk).values_list(
+                "claim_id", "claim__event_id", "affiliation_id", "category", "subgroup", "outcome"):
+            direct[(event, tuple(key))] |= links[claim]
     return direct
 
 
 def _consensus_basis(figures, group_by, dimensions, explain, user):
     keys, names = _keys(group_by, dimensions), _key_names(group_by)
-    pair_fields = {"_ev": F("claim__event_id"), "_aff": F("affiliation_id"), "_cat": F("category"),
-                   "_sub": F("subgroup"), "_out": F("outcome")}
-    rows = (figures.order_by().values(**pair_fields, **keys).annotate(first=Min("id"), n=Count("id"))
-            .order_by(*names))  # the cells in the database's order, as basis=claims
-    cells = defaultdict(lambda: {"records": 0, "without_event": 0, "pairs": []})
-    placed = {}  # (event, key) → (earliest matching figure, cell)
+    grouped = figures.order_by().values(**_PAIR_FIELDS, **keys).annotate(first=Min("id"), n=Count("id"))
+    inner = bulk.sql_of(grouped)
+    if inner is None:
+        return []
+    connection = connections[figures.db]
+    # The cursor's raw cells, converted as the ORM would (PostgreSQL's date_trunc gives a timestamp).
+    converters = []
+    for name in names:
+        expression = grouped.query.annotations[name]
+        converters.append(connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
+    sql = _consensus_sql(inner[0], names, connection.vendor, connection.ops.quote_name, everything_special=explain)
+    with transaction.atomic(using=figures.db), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The planner guesses the CTEs' rows ten times too low at a million claims and picks
+            # nested loops over them (quadratic); hash joins are right at every size.
+            cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(sql, inner[1])
+        rows = cursor.fetchall()
+    dims = len(names)
+    cells, special, sources = {}, defaultdict(list), defaultdict(list)
     for row in rows:
-        cell = tuple(row[name] for name in names)
-        cells[cell]["records"] += row["n"]
-        if row["_ev"] is None:
-            cells[cell]["without_event"] += row["n"]
-            continue
-        pair = (row["_ev"], (row["_aff"], row["_cat"], row["_sub"] or "", row["_out"]))
-        if pair not in placed or row["first"] < placed[pair][0]:
-            placed[pair] = (row["first"], cell)
-    for pair, (_, cell) in placed.items():
-        cells[cell]["pairs"].append(pair)
-    events = {event for event, _ in placed}
-    consensus_rows, claim_refs, includes, wholes = {}, {}, defaultdict(set), defaultdict(set)
+        kind, number, values = row[0], row[1], row[2 + dims:]
+        if kind == _CELL:
+            cell = []
+            for value, (expression, convert) in zip(row[2 : 2 + dims], (
+                    (grouped.query.annotations[name], converters[i]) for i, name in enumerate(names)), strict=True):
+                for converter in convert:
+                    value = converter(value, expression, connection)
+                cell.append(value)
+            cells[number] = (tuple(cell), [int(value) if value is not None else None for value in values[:13]])
+        elif kind == _SPECIAL_PAIR:
+            ev, aff, low, best, high, conflicting, used, *_, cat, sub, out = values
+            special[number].append(((ev, (aff or None, cat, sub, out)), (low, best, high, bool(conflicting),
+                                                                       bool(used))))
+        else:
+            sources[number].append((values[0], values[1]))
+    details = _special_details({pair[0] for pairs in special.values() for pair, _ in pairs})
+    claim_refs = details["claims"]
+    roots = consensus.original_documents({document for pairs in sources.values() for document, _ in pairs}
+                                         | {document for document, _ in claim_refs.values()})
+    claimants = _claimants(user, {c for _, c in claim_refs.values()}) if explain else {}
+    result = []
+    for number, (cell, values) in cells.items():
+        (records, without_event, sum_low, sum_best, known_high, event_figures, events, open_ended, unknown,
+         conflicting, parts, excluded, claims) = values[:13]
+        bulk_totals = {"sum_low": sum_low, "sum_best": sum_best, "known_high": known_high,
+                       "event_figures": event_figures, "events": events, "open_ended": open_ended,
+                       "unknown": unknown, "conflicting": conflicting, "parts": parts, "excluded": excluded,
+                       "included": 0, "claims": claims}
+        result.append((cell, _consensus_cell(bulk_totals, records, without_event, special.get(number, []),
+                                             sources.get(number, []), details, roots, explain, claimants)))
+    return result
+
+
+def _special_details(events):
+    """What the Python side of the rules reads of the events whose figures come back one by one:
+    their claims, which claims each event figure's consensus used, inclusions and parts."""
+    used, claims, wholes = {}, {}, defaultdict(set)
     for chunk in _chunks(events):
-        for event, party, category, subgroup, outcome, low, best, high, conflicting, basis in (
-                ConsensusFigure.objects.filter(event_id__in=chunk).values_list(
-                    "event_id", "affiliation_id", "category", "subgroup", "outcome", "low", "best", "high",
-                    "conflicting", "basis")):
-            consensus_rows[(event, (party, category, subgroup, outcome))] = (low, best, high, conflicting, basis)
-        claim_refs.update((pk, (document, claimant)) for pk, document, claimant in Claim.objects.filter(
+        for event, party, category, subgroup, outcome, basis in ConsensusFigure.objects.filter(
+                event_id__in=chunk).values_list("event_id", "affiliation_id", "category", "subgroup", "outcome",
+                                                "basis"):
+            used[(event, (party, category, subgroup, outcome))] = [entry["claim"] for entry in basis
+                                                                   if entry.get("used")]
+        claims.update((pk, (document, claimant)) for pk, document, claimant in Claim.objects.filter(
             event_id__in=chunk).values_list("pk", "document_id", "claimant_id"))
-        for pair, included in _inclusions(chunk).items():
-            includes[pair] |= included
         for event, *keys in CasualtyFigure.objects.filter(claim__event_id__in=chunk, part_of__isnull=False).values_list(
                 "claim__event_id", "affiliation_id", "category", "subgroup", "outcome", "part_of__affiliation_id",
                 "part_of__category", "part_of__subgroup", "part_of__outcome"):
             wholes[(event, tuple(keys[:4]))].add((event, tuple(keys[4:])))
-    roots = consensus.original_documents({document for document, _ in claim_refs.values()})
-    claimants = _claimants(user, {c for _, c in claim_refs.values()}) if explain else {}
-    result = []
-    for cell, found in cells.items():
-        result.append((cell, _consensus_cell(found, consensus_rows, includes, wholes, claim_refs, roots, explain,
-                                             claimants)))
-    return result
+    return {"used": used, "claims": claims, "wholes": wholes, "includes": _inclusions(events)}
 
 
 def _covered_pairs(pairs, includes):
-    """The pairs of the cell that a counted including pair of the same cell already contains."""
-    in_cell = {}
+    """The pairs of the cell that an including pair of the same cell already contains."""
+    in_cell, includes_of_event = defaultdict(list), defaultdict(list)
     for event, key in pairs:
-        in_cell.setdefault(event, []).append(key)
+        in_cell[event].append(key)
+    for (event, key), events in includes.items():
+        includes_of_event[event].append((key, events))
     covered = {}
     for including in pairs:
         if including not in includes:
@@ -352,8 +492,8 @@ def _covered_pairs(pairs, includes):
             if event in reached:
                 continue
             reached.add(event)
-            for (other_event, other_key), more in includes.items():
-                if other_event == event and _covers(including[1], other_key):
+            for other_key, more in includes_of_event.get(event, ()):
+                if _covers(including[1], other_key):
                     todo |= more
         for event in reached:
             for key in in_cell.get(event, ()):
@@ -380,48 +520,49 @@ def _parts_in_cell(pairs, wholes):
     return parts
 
 
-def _consensus_cell(found, consensus_rows, includes, wholes, claim_refs, roots, explain, claimants):
-    covered = _covered_pairs(found["pairs"], includes)
-    parts = _parts_in_cell(found["pairs"], wholes)
-    sums = {"sum_low": None, "sum_best": None, "known_high": None}
-    counts = {"event_figures": 0, "open_ended": 0, "unknown": 0, "conflicting": 0, "parts": 0, "excluded": 0,
-              "included": 0}
+def _consensus_cell(totals, records, without_event, special, sources, details, roots, explain, claimants):
+    """One cell: the totals the statement summed, plus the event figures that came back one by one
+    (inclusions, parts, the states `explain` lists) and the independent sources of all of them."""
+    pairs = [pair for pair, _ in special]
+    covered = _covered_pairs(pairs, details["includes"])
+    parts = _parts_in_cell(pairs, details["wholes"])
     used_claims, counted_events, listed = {}, set(), []
-    for pair in sorted(found["pairs"], key=lambda pair: (pair[0], str(pair[1]))):
-        low, best, high, conflicting, basis = consensus_rows.get(pair, (None, None, None, False, []))
-        used = [entry["claim"] for entry in basis if entry.get("used")]
+    for pair, (low, best, high, conflicting, _) in sorted(special, key=lambda item: (item[0][0], str(item[0][1]))):
+        used = details["used"].get(pair, [])
         if pair in parts:
-            counts["parts"] += 1
+            totals["parts"] += 1
             state = "part of the event's figure " + "/".join(str(value) for value in parts[pair][1] if value)
         elif pair in covered:
-            counts["included"] += 1
+            totals["included"] += 1
             state = f"included in event {covered[pair][0]}'s figure"
         elif not used:
-            counts["excluded"] += 1
+            totals["excluded"] += 1
             state = "no claim the consensus could use"
         else:
             state = "counted"
-            counts["event_figures"] += 1
+            totals["event_figures"] += 1
             counted_events.add(pair[0])
-            counts["conflicting"] += bool(conflicting)
+            totals["conflicting"] += conflicting
             for name, value in (("sum_low", low), ("sum_best", best), ("known_high", high)):
                 if value is not None:
-                    sums[name] = (sums[name] or 0) + value
-            counts["open_ended"] += high is None
-            counts["unknown"] += low is None
-            used_claims.update((pk, claim_refs[pk]) for pk in used if pk in claim_refs)
+                    totals[name] = (totals[name] or 0) + value
+            totals["open_ended"] += high is None
+            totals["unknown"] += low is None
+            used_claims.update((pk, details["claims"][pk]) for pk in used if pk in details["claims"])
         if explain:
             party, category, subgroup, outcome = pair[1]
             listed.append({"event": pair[0], "affiliation": party, "category": category, "subgroup": subgroup,
                            "outcome": outcome, "low": low, "best": best, "high": high, "state": state})
+    # The events and claims summed in SQL and here are of different events: their counts add up.
     row = {
-        "sum_low": sums["sum_low"], "sum_best": sums["sum_best"],
-        "sum_high": None if counts["open_ended"] else sums["known_high"],
-        "event_figures": counts["event_figures"], "events": len(counted_events),
-        "open_ended": counts["open_ended"], "unknown": counts["unknown"], "conflicting": counts["conflicting"],
-        "parts": counts["parts"], "excluded": counts["excluded"], "included": counts["included"],
-        "without_event": found["without_event"], "records": found["records"],
-        "claims": len(used_claims), "independent_sources": _independent_sources(used_claims, roots),
+        "sum_low": totals["sum_low"], "sum_best": totals["sum_best"],
+        "sum_high": None if totals["open_ended"] else totals["known_high"],
+        "event_figures": totals["event_figures"], "events": totals["events"] + len(counted_events),
+        "open_ended": totals["open_ended"], "unknown": totals["unknown"], "conflicting": totals["conflicting"],
+        "parts": totals["parts"], "excluded": totals["excluded"], "included": totals["included"],
+        "without_event": without_event, "records": records,
+        "claims": totals["claims"] + len(used_claims),
+        "independent_sources": consensus.count_source_groups([*sources, *used_claims.values()], roots),
     }
     if explain:
         row["explain"] = {**_explained(used_claims, claimants), "event_figures": listed}
@@ -439,11 +580,16 @@ def _labels(rows, group_by):
     return labels
 
 
-def parse_basis(value) -> str:
+def parse_basis(value, allowed=BASES) -> str:
+    """The basis asked for (the default when none), refused unless it is one of `allowed` — the
+    one check of a basis, for every door and both totals below."""
     basis = (value or DEFAULT_BASIS).strip()
-    if basis not in BASES:
-        raise ValidationError(f"basis must be one of: {', '.join(BASES)}; got {value!r}.")
-    return basis
+    if basis in allowed:
+        return basis
+    if basis in BASES:  # consensus for equipment
+        raise ValidationError(f"basis={basis} is available for casualty totals only (consensus figures are "
+                              f"worked out per event for casualty figures); use basis={', '.join(allowed)}.")
+    raise ValidationError(f"basis must be one of: {', '.join(allowed)}; got {value!r}.")
 
 
 def _labelled(result, group_by):
@@ -457,14 +603,12 @@ def _labelled(result, group_by):
 
 def casualty_totals(figures, group_by, basis=CLAIMS, explain=False, user=None):
     """Totals of casualty figures (a filtered CasualtyFigure queryset) per cell of `group_by`."""
-    totals = _consensus_basis if basis == CONSENSUS else _claims_basis
+    totals = _consensus_basis if parse_basis(basis, CASUALTY_BASES) == CONSENSUS else _claims_basis
     return _labelled(totals(figures, group_by, CASUALTY_DIMENSIONS, explain, user), group_by)
 
 
 def equipment_totals(losses, group_by, basis=CLAIMS, explain=False, user=None):
     """Totals of equipment losses (a filtered EquipmentLoss queryset) per cell of `group_by`;
-    consensus figures are worked out for casualties only."""
-    if basis == CONSENSUS:
-        raise ValidationError("basis=consensus is available for casualty totals only (consensus figures are "
-                              "worked out per event for casualty figures); use basis=claims.")
+    consensus figures are worked out for casualties only (EQUIPMENT_BASES)."""
+    parse_basis(basis, EQUIPMENT_BASES)
     return _labelled(_claims_basis(losses, group_by, EQUIPMENT_DIMENSIONS, explain, user), group_by)

@@ -151,6 +151,29 @@ class _Groups:
         return len({self.find(pk) for pk in pks})
 
 
+def count_source_groups(claims, roots) -> int:
+    """Independent sources among claims given as (document id, claimant id) — the rule of
+    _Groups without its reasons, for totals over many claims (events.aggregates). Claims sharing
+    an original document (`roots`, from original_documents) or a claimant are one group; each
+    claim links its original to its claimant, so the groups are the linked sets of both."""
+    parent = {}
+
+    def find(node):
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for document, claimant in claims:
+        a, b = 2 * roots[document], 2 * claimant + 1  # originals even, claimants odd: one id space
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+    return sum(1 for node in parent if parent[node] == node) if parent else 0
+
+
 # --- comparable facts ---------------------------------------------------------------------------
 
 class Fact(NamedTuple):  # a tuple: an import makes one per figure, and tuples are cheap to make

@@ -270,6 +270,7 @@ class AggregateView(GenericAPIView):
     pagination_class = None
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     dimensions: dict = {}
+    bases: tuple = ()
     totals = None
 
     def get(self, request):
@@ -279,15 +280,12 @@ class AggregateView(GenericAPIView):
         except DjangoValidationError as error:
             raise ValidationError({"group_by": error.messages}) from None
         try:
-            basis = aggregates.parse_basis(params.get("basis"))
+            basis = aggregates.parse_basis(params.get("basis"), self.bases)
         except DjangoValidationError as error:
             raise ValidationError({"basis": error.messages}) from None
         explain = params.get("explain", "").lower() in ("1", "true", "yes")
         queryset = self.filter_queryset(self.get_queryset())
-        try:
-            results = type(self).totals(queryset, group_by, basis=basis, explain=explain, user=request.user)
-        except DjangoValidationError as error:
-            raise ValidationError({"basis": error.messages}) from None
+        results = type(self).totals(queryset, group_by, basis=basis, explain=explain, user=request.user)
         return Response({"basis": basis, "group_by": group_by, "results": results})
 
 
@@ -306,22 +304,24 @@ def _aggregate_schema(model_name, dimensions, bases):
     )
 
 
-@_aggregate_schema("casualty-figures", aggregates.CASUALTY_DIMENSIONS, aggregates.BASES)
+@_aggregate_schema("casualty-figures", aggregates.CASUALTY_DIMENSIONS, aggregates.CASUALTY_BASES)
 class CasualtyAggregateView(AggregateView):
     queryset = CasualtyFigure.objects.all()
     filterset_class = filtersets.CasualtyFigureFilterSet
     permission_classes = [read_permission_on(CasualtyFigure)]
     dimensions = aggregates.CASUALTY_DIMENSIONS
+    bases = aggregates.CASUALTY_BASES
     search_fields = CasualtyFigureViewSet.search_fields
     totals = staticmethod(aggregates.casualty_totals)
 
 
-@_aggregate_schema("equipment-losses", aggregates.EQUIPMENT_DIMENSIONS, (aggregates.CLAIMS,))
+@_aggregate_schema("equipment-losses", aggregates.EQUIPMENT_DIMENSIONS, aggregates.EQUIPMENT_BASES)
 class EquipmentAggregateView(AggregateView):
     queryset = EquipmentLoss.objects.all()
     filterset_class = filtersets.EquipmentLossFilterSet
     permission_classes = [read_permission_on(EquipmentLoss)]
     dimensions = aggregates.EQUIPMENT_DIMENSIONS
+    bases = aggregates.EQUIPMENT_BASES
     search_fields = EquipmentLossViewSet.search_fields
     totals = staticmethod(aggregates.equipment_totals)
 
