@@ -38,7 +38,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance
 from conflictdb.models import GradeChange, ImportBatch, ProtectedRead, VerificationTransition
-from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 
 DAY = datetime.date(2024, 11, 27)
 _counter = itertools.count()
@@ -84,6 +84,7 @@ def build(model, i, w):
         Document: lambda: Document(publisher=w["source"], title=f"Document {n}", text=f"Text {n}",
                                    published_on=DAY),
         Excerpt: lambda: Excerpt(document=w["document"], start=i, end=i + 5, text=w["document"].text[i : i + 5]),
+        PersonalSpan: lambda: PersonalSpan(document=w["document"], start=34 * i + 28, end=34 * i + 32, text="Hoor"),
         Actor: lambda: Actor(name=f"Actor {n}", kind=Actor.Kind.MILITIA),
         ActorAlias: lambda: ActorAlias(actor=w["actor"], name=f"Actor alias {n}"),
         ActorMembership: lambda: ActorMembership(member=Actor.objects.create(name=f"Member {n}", kind="militia"),
