@@ -43,7 +43,8 @@ def suggest_from_casualties(sender, records, **kwargs):
     for record in named:
         document_id = documents.get(record.claim_id)
         if document_id is not None:
-            personal.suggest(document_id, [record.name, record.name_ar], f"casualty record #{record.pk}")
+            phrases = [*personal.name_phrases(record.name), *personal.name_phrases(record.name_ar)]
+            personal.suggest(document_id, phrases, f"casualty record #{record.pk}")
 
 
 def connect():

@@ -20,14 +20,19 @@ Shadows are derived data: they are written without a new version or history row.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import models
 
 from conflictdb import protection
 
 
-def _spans():
-    from sources.models import PersonalSpan
+def _model(name):
+    # By name: sources.models computes shadows through this module, so it cannot be imported here.
+    return apps.get_model("sources", name)
 
+
+def _spans():
+    PersonalSpan = _model("PersonalSpan")
     return PersonalSpan._base_manager.exclude(state=PersonalSpan.State.DROPPED)
 
 
@@ -67,8 +72,7 @@ def _plain(model):
 
 def refresh(document_ids) -> None:
     """Recompute the shadows of these documents and their quotes, and of their history rows."""
-    from sources.models import Document, Excerpt
-
+    Document, Excerpt = _model("Document"), _model("Excerpt")
     document_ids = set(document_ids) - {None}
     if not document_ids:
         return
@@ -91,8 +95,7 @@ def _refresh_history(history_model, where, words, excerpt=False) -> None:
     rows = list(_plain(history_model).filter(**where))
     if not rows:
         return
-    from sources.models import Document
-
+    Document = _model("Document")
     bodies = {}
     for row in rows:
         if excerpt:
@@ -112,11 +115,26 @@ def _refresh_history(history_model, where, words, excerpt=False) -> None:
     _plain(history_model).bulk_update(rows, fields, batch_size=500)
 
 
+# Parts of a name too common to suggest alone ("al", "bin", "Abu"): they come with the full name.
+NAME_PARTICLES = {"al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "bin", "ibn", "bint", "abu", "umm", "abd",
+                  "ben", "de", "la", "van", "von", "der", "ال", "بن", "ابن", "بنت", "أبو", "ابو", "أم", "عبد"}
+
+
+def name_phrases(name: str) -> list[str]:
+    """What to look for of a recorded victim's name: the whole name, then each part of it (a text
+    often says the family name alone: "Vandermeer was shot"), but not particles or initials."""
+    name = " ".join((name or "").split())
+    if not name:
+        return []
+    parts = [part for word in name.split() for part in word.split("-")]
+    return [name, *(part for part in parts if len(part) > 2 and part.lower() not in NAME_PARTICLES)]
+
+
 def suggest(document_id, phrases, suggested_by: str) -> list:
     """Suggested passages for every occurrence of `phrases` (a recorded victim's names) in the
-    document's text that is not marked yet (a dropped passage is never suggested again)."""
-    from sources.models import Document, PersonalSpan
-
+    document's text that is not marked yet, nor inside a marked passage (a dropped passage is
+    never suggested again)."""
+    Document, PersonalSpan = _model("Document"), _model("PersonalSpan")
     body = Document._base_manager.filter(pk=document_id).values_list("text", flat=True).first()
     if not body:
         return []
@@ -124,8 +142,8 @@ def suggest(document_id, phrases, suggested_by: str) -> list:
     created = []
     for phrase in dict.fromkeys(p.strip() for p in phrases if p and p.strip()):
         for start, end in protection.phrase_occurrences(body, phrase):
-            if (start, end) in taken:
-                continue
+            if any(start >= first and end <= last for first, last in taken):
+                continue  # marked already, or part of a marked passage (the surname of a full name)
             taken.add((start, end))
             created.append(PersonalSpan.objects.create(
                 document_id=document_id, start=start, end=end, text=body[start:end],
@@ -139,6 +157,5 @@ def _follow_spans(sender, records, **kwargs):
 
 def connect():
     from conflictdb import signals
-    from sources.models import PersonalSpan
 
-    signals.records_written.connect(_follow_spans, sender=PersonalSpan, dispatch_uid="personal_text_sources")
+    signals.records_written.connect(_follow_spans, sender=_model("PersonalSpan"), dispatch_uid="personal_text_sources")

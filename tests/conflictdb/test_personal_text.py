@@ -85,6 +85,22 @@ def test_a_recorded_victim_is_suggested_and_masked_everywhere(story, editor, res
     assert PersonalSpan.objects.filter(document=document).count() == 4
 
 
+def test_the_family_name_alone_is_suggested_too_but_not_particles(editor, researcher):
+    with acting(user=editor, channel=Channel.ADMIN):
+        world = make_world()
+        document = Document.objects.create(publisher=world["source"], title="Funeral", published_on=DAY,
+                                           text="Abu Karim al-Tawil was buried. Al-Tawil, 60, ran the bakery of Abu Salem.")
+        claim = Claim.objects.create(document=document, claimant=world["source"], statement="Al-Tawil died",
+                                     date_start=DAY)
+        Casualty.objects.create(claim=claim, name="Abu Karim al-Tawil", category="civilian", outcome="killed")
+    assert sorted(PersonalSpan.objects.filter(document=document).values_list("text", flat=True)) == [
+        "Abu Karim al-Tawil", "Tawil"]
+    document.refresh_from_db()
+    claim.refresh_from_db()
+    assert document.masked_text == f"{M * 18} was buried. Al-{M * 5}, 60, ran the bakery of Abu Salem."
+    assert claim.masked_statement == f"Al-{M * 5} died"
+
+
 def test_a_passage_must_be_in_the_text(story, editor):
     from django.core.exceptions import ValidationError
 
