@@ -450,7 +450,14 @@ def hidden_fields(user, obj) -> set[str]:
         return set()
     flags = _live_flags(obj)
     return {name for name, mask in masks.items()
-            if not mask.sees(seen) and (mask.personal or flags.get(mask.paths[0], _read(obj, mask.paths[0])))}
+            if not mask.sees(seen) and (_masks_text(seen, obj, name, mask) if is_text_mask(mask) else
+                                        mask.personal or flags.get(mask.paths[0], _read(obj, mask.paths[0])))}
+
+
+def _masks_text(seen: Sight, obj, name: str, mask: Mask) -> bool:
+    """A text is hidden only where its shadow masks something (or does not fit it)."""
+    value = getattr(obj, name)
+    return mask.apply(seen, value, *(_read(obj, path) for path in mask.paths)) != value
 
 
 def mask_instance(user, obj) -> dict[str, object]:

@@ -466,6 +466,7 @@ class Claim(TrackedModel):
     GRADED_FIELD = grading.Grade("credibility", tuple(range(1, 7)), "credibility")
     # The document's personal passages are masked in the statement too (conflictdb.protection).
     PROTECTED_FIELDS = {"statement": protection.personal_text("masked_statement")}
+    derived_fields = {"masked_statement": ("statement", "document")}  # written with them (conflictdb.models.with_derived)
 
     class Meta:
         ordering = ["-date_start", "pk"]

@@ -154,7 +154,7 @@ class Document(TrackedModel):
         "url": protection.PUBLISHER_DETAIL, "archive_url": protection.PUBLISHER_DETAIL,
         "author": protection.PUBLISHER_DETAIL, "text": protection.personal_text("masked_text"),
     }
-    derived_fields = {"masked_text": ("text",)}
+    derived_fields = {"masked_text": ("text",)}  # written whenever the text is (conflictdb.models.with_derived)
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -233,6 +233,8 @@ class Excerpt(TrackedModel):
         "text": protection.personal_text("masked_text"), "prefix": protection.personal_text("masked_prefix"),
         "suffix": protection.personal_text("masked_suffix"),
     }
+    derived_fields = dict.fromkeys(("masked_text", "masked_prefix", "masked_suffix", "prefix", "suffix"),
+                                   ("document", "start", "end", "text"))
 
     class Meta:
         ordering = ["document", "start"]
