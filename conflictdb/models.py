@@ -70,6 +70,17 @@ def stamp_values(*, adding: bool) -> dict:
     return values
 
 
+def with_derived(model, fields):
+    """`fields` and the derived fields computed from any of them (TrackedModel.derived_fields): a
+    partial write of a text writes its masked shadow too."""
+    names = list(fields)
+    given = set(names)
+    for derived, sources in getattr(model, "derived_fields", {}).items():
+        if derived not in given and given.intersection(sources):
+            names.append(derived)
+    return names
+
+
 class TrackedQuerySet(models.QuerySet):
     """A QuerySet whose bulk writes are stamped, recorded in the history and announced
     (conflictdb.signals.written) like saves."""
@@ -104,6 +115,7 @@ class TrackedQuerySet(models.QuerySet):
         """Announced once, as the given records: they know what they were loaded as (a claim's
         former event), which the rows read back after each update no longer do."""
         objs = list(objs)
+        fields = with_derived(self.model, fields)
         with _announced_by_caller():
             count = super().bulk_update(objs, fields, batch_size=batch_size)
         signals.written(self.model, objs)
@@ -220,7 +232,7 @@ class TrackedModel(models.Model):
         self.stamp()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {
+            kwargs["update_fields"] = set(with_derived(type(self), update_fields)) | {
                 "updated_at", "updated_by", "last_channel", "import_batch", "import_row", "version"
             }
         super().save(*args, **kwargs)

@@ -9,7 +9,11 @@ What is protected (the rule is written for users in docs/protection.md):
 - a protected source's name (shown as its public label), its description, URL and aliases;
 - the URL, archive URL and author of a document its publisher is a protected source of (they
   name the publisher: a private channel's address, an informant's by-line);
-- a casualty's name, Arabic name, age and sex (`Casualty.PERSONAL_FIELDS`).
+- a casualty's name, Arabic name, age and sex (`Casualty.PERSONAL_FIELDS`);
+- personal data in text: the passages of a document marked as personal data (a victim's name,
+  "aged 34"), in the document's text, its quotes and the statements of its claims — masked
+  character for character (`mask_personal_text`, "Personal data in text" below), so offsets
+  into the text stay valid.
 
 The models declare it — `PROTECTED_FIELDS = {field: mask}` with the masks below, and
 `PROTECTED_ROWS = "flag path"` for records hidden whole — and their app registers the
@@ -21,7 +25,9 @@ filter or order by the real value, and cannot write the placeholder back over it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from django.core.exceptions import FieldDoesNotExist
@@ -155,11 +161,82 @@ class Mask:
         return seen.personal if self.personal else seen.sources
 
 
+def _mask_personal_text(seen: Sight, value, shadow):
+    """Text as this Sight may see it: the text, or its shadow (the same text with the personal
+    passages masked, kept beside it). A shadow that does not fit the text (never computed, or
+    stale) masks the whole text: unsure means hidden."""
+    if seen.personal or value in (None, ""):
+        return value
+    if not isinstance(shadow, str) or len(shadow) != len(value):
+        return TEXT_MASK * len(value)
+    return shadow
+
+
 SOURCE_NAME = Mask(_mask_source_name, ("protected", "public_label"))
 SOURCE_DETAIL = Mask(_mask_source_detail, ("protected",))
 PUBLISHER_DETAIL = Mask(_mask_source_detail, ("publisher__protected",))
 ALIAS_DETAIL = Mask(_mask_source_detail, ("source__protected",))
 PERSONAL = Mask(_mask_personal, personal=True)
+
+
+def personal_text(shadow: str) -> Mask:
+    """The mask of a text field whose personal passages are masked in the column `shadow` (a
+    document's text, a quote, a claim's statement): `PROTECTED_FIELDS = {"text": personal_text("masked_text")}`."""
+    return Mask(_mask_personal_text, (shadow,), personal=True)
+
+
+def is_text_mask(mask: Mask) -> bool:
+    return mask.function is _mask_personal_text
+
+
+# --- personal data in text: the one rule ------------------------------------------------------
+# A passage marked as personal data (a PersonalSpan of a document, confirmed or still a suggestion)
+# is masked wherever its words occur in the document's text, its quotes and its claims'
+# statements: a name is repeated, and a statement paraphrases the text. Matching ignores case
+# and the width of white space, and stops at word boundaries ("Ali" does not mask "Alice"). Each
+# character is replaced by TEXT_MASK, so the masked text has the same length and every offset
+# into it (a quote's start and end, the desk's highlights) still points at the same passage.
+
+TEXT_MASK = "\u2588"  # █
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str):
+    words = phrase.split()
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)", re.IGNORECASE)
+
+
+def phrase_occurrences(text: str, phrase: str) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of `phrase` in `text`, as the mask finds them (also how
+    suggested spans are found)."""
+    pattern = _phrase_pattern(phrase or "")
+    if pattern is None or not text:
+        return []
+    return [(found.start(), found.end()) for found in pattern.finditer(text)]
+
+
+def mask_personal_text(text: str, phrases) -> str:
+    """`text` with every occurrence of every phrase masked character for character (same length)."""
+    if not text:
+        return text
+    hidden = bytearray(len(text))
+    for phrase in set(phrases):
+        for start, end in phrase_occurrences(text, phrase):
+            hidden[start:end] = b"\x01" * (end - start)
+    if not any(hidden):
+        return text
+    return "".join(TEXT_MASK if hidden[i] else char for i, char in enumerate(text))
+
+
+def personal_text_of(user, obj, field: str) -> str:
+    """The text `field` of `obj` as this user may see it (for __str__ and other displays)."""
+    value = getattr(obj, field)
+    mask = masks_of(type(obj)).get(field)
+    if mask is None:
+        return value
+    return mask.apply(sight(user), value, *(_read(obj, path) for path in mask.paths))
 
 
 def masks_of(model) -> dict[str, Mask]:
@@ -187,7 +264,10 @@ class Guard:
 
     @property
     def replacement(self) -> str | None:
-        """Where what the user sees instead lives (a source's public label), if anywhere."""
+        """Where what the user sees instead lives (a source's public label, a text's shadow with
+        its personal passages masked), if anywhere."""
+        if is_text_mask(self.mask):
+            return f"{self.prefix}{self.mask.paths[0]}"
         return f"{self.prefix}public_label" if self.mask is SOURCE_NAME else None
 
 
@@ -248,6 +328,8 @@ def order_by_public(user, model, path: str):
     found = guard_of_path(model, path, ordering=True)
     if found is None or sees_guarded(user, found):
         return path
+    if is_text_mask(found.mask):
+        return found.replacement  # ordered by what the reader sees
     if found.replacement:
         name = f"{found.prefix}name"
         return Case(When(found.hidden_q(), then=F(found.replacement)), default=F(name))
@@ -368,7 +450,14 @@ def hidden_fields(user, obj) -> set[str]:
         return set()
     flags = _live_flags(obj)
     return {name for name, mask in masks.items()
-            if not mask.sees(seen) and (mask.personal or flags.get(mask.paths[0], _read(obj, mask.paths[0])))}
+            if not mask.sees(seen) and (_masks_text(seen, obj, name, mask) if is_text_mask(mask) else
+                                        mask.personal or flags.get(mask.paths[0], _read(obj, mask.paths[0])))}
+
+
+def _masks_text(seen: Sight, obj, name: str, mask: Mask) -> bool:
+    """A text is hidden only where its shadow masks something (or does not fit it)."""
+    value = getattr(obj, name)
+    return mask.apply(seen, value, *(_read(obj, path) for path in mask.paths)) != value
 
 
 def mask_instance(user, obj) -> dict[str, object]:

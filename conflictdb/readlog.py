@@ -8,7 +8,7 @@ page, export or API response (`conflictdb.models.ProtectedRead`).
 What counts as shown is this module's rule, from the masks the models declare (PROTECTED_FIELDS):
 - a record of a masked model whose values a reader without permission would not see (a protected
   source; a document of a protected publisher; a protected source's alias; a casualty with any
-  personal data filled in);
+  personal data filled in; a text whose personal passages its shadow masks);
 - the masked records a shown record names through its foreign keys (a claim's claimant, an
   excerpt's document's publisher), up to two steps, because every door shows them beside it.
 
@@ -50,7 +50,10 @@ def revealing_q(model, seen: protection.Sight) -> Q | None:
     for name, mask in protection.masks_of(model).items():
         if not mask.sees(seen):
             continue  # shown as a placeholder: nothing revealed
-        if mask.personal:
+        if protection.is_text_mask(mask):
+            # a text is revealing where its shadow masks something (and the record is there at all)
+            this = Q(**{f"{name}__isnull": False}) & ~Q(**{name: models.F(mask.paths[0])})
+        elif mask.personal:
             field = model._meta.get_field(name)
             this = Q(**{f"{name}__isnull": False})
             if _is_text(field):
@@ -68,7 +71,8 @@ def revealing_q(model, seen: protection.Sight) -> Q | None:
 
 def _kind(model) -> str:
     masks = protection.masks_of(model).values()
-    return ProtectedRead.Kind.PERSONAL if any(m.personal for m in masks) else ProtectedRead.Kind.SOURCE
+    # A document's own masks are its publisher's; its personal passages are logged as its source's read.
+    return ProtectedRead.Kind.PERSONAL if masks and all(m.personal for m in masks) else ProtectedRead.Kind.SOURCE
 
 
 @lru_cache(maxsize=None)
@@ -102,9 +106,14 @@ def _prefixed(condition: Q, prefix: str) -> Q:
     """`condition` asked of the records at `prefix` (e.g. Q(protected=True) → Q(claimant__protected=True))."""
     copy = Q()
     copy.connector, copy.negated = condition.connector, condition.negated
-    copy.children = [_prefixed(child, prefix) if isinstance(child, Q) else (f"{prefix}__{child[0]}", child[1])
+    copy.children = [_prefixed(child, prefix) if isinstance(child, Q) else (f"{prefix}__{child[0]}", _at(child[1], prefix))
                      for child in condition.children]
     return copy
+
+
+def _at(value, prefix: str):
+    """A compared column (a text's shadow) follows the path too."""
+    return models.F(f"{prefix}__{value.name}") if isinstance(value, models.F) else value
 
 
 def revealed(user, model, pks) -> list[tuple[type, int]]:

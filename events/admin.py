@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from conflictdb import protection
 from conflictdb.admin import ReadOnlyAdmin, TrackedAdmin, TrackedStackedInline, TrackedTabularInline
 from events import consensus, territory
 from events import naming
@@ -390,7 +391,8 @@ def render_dissent(dissents):
     rows = format_html_join(
         "", "<tr><td><a href=\"{}\">#{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         ((reverse("admin:events_claim_change", args=[d.claim_id]), d.claim_id, d.claim.claimant, d.claim.grade,
-          d.get_kind_display() + (f": {d.perpetrator}" if d.perpetrator_id else ""), d.claim.statement,
+          d.get_kind_display() + (f": {d.perpetrator}" if d.perpetrator_id else ""),
+          protection.personal_text_of(protection.viewer(), d.claim, "statement"),
           ", ".join(f"#{pk}" for pk in d.against) or "—")
          for d in dissents),
     )
@@ -438,7 +440,7 @@ class DissentInline(admin.TabularInline):
 
     @admin.display(description="Says")
     def statement(self, obj):
-        return obj.claim.statement
+        return protection.personal_text_of(protection.viewer(), obj.claim, "statement")
 
 
 class ContestedEventFilter(admin.SimpleListFilter):

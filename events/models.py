@@ -23,6 +23,7 @@ from events.vocabularies import (
     SubEventType,
 )
 from sources.models import Document, Excerpt, Source
+from sources import personal
 
 
 # --- actors -----------------------------------------------------------------------------------
@@ -464,6 +465,8 @@ class Claim(TrackedModel):
     )
     stance = models.CharField(max_length=8, choices=Stance.choices, default=Stance.ASSERTS)
     statement = models.TextField(help_text="A short paraphrase of what is claimed.")
+    # The statement with its document's personal passages masked (events.personal_text keeps it).
+    masked_statement = models.TextField(blank=True, default="", editable=False)
     date_start = models.DateField(null=True, blank=True, help_text="Earliest date the claim refers to.")
     date_end = models.DateField(null=True, blank=True)
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
@@ -471,6 +474,9 @@ class Claim(TrackedModel):
 
     # Changed only through conflictdb.grading.regrade once set.
     GRADED_FIELD = grading.Grade("credibility", tuple(range(1, 7)), "credibility")
+    # The document's personal passages are masked in the statement too (conflictdb.protection).
+    PROTECTED_FIELDS = {"statement": protection.personal_text("masked_statement")}
+    derived_fields = {"masked_statement": ("statement", "document")}  # written with them (conflictdb.models.with_derived)
 
     class Meta:
         ordering = ["-date_start", "pk"]
@@ -494,7 +500,8 @@ class Claim(TrackedModel):
         ]
 
     def __str__(self):
-        statement = self.statement if len(self.statement) <= 70 else self.statement[:67] + "…"
+        statement = protection.personal_text_of(protection.viewer(), self, "statement")
+        statement = statement if len(statement) <= 70 else statement[:67] + "…"
         return f"#{self.pk} {statement}"
 
     @property
@@ -513,6 +520,7 @@ class Claim(TrackedModel):
         super().prepare_write()
         grading.refuse_ungraded_change(self)
         assign_external_id(self, "claim")
+        self.masked_statement = personal.shadow(self.statement, self.document_id)
 
 
 class ClaimExcerpt(TrackedModel):

@@ -1,9 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
 from conflictdb.admin import TrackedAdmin, TrackedTabularInline
-from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 from sources.naming import sources_a_reader_names
 
 
@@ -45,6 +45,17 @@ class ExcerptInline(TrackedTabularInline):
     fields = ("start", "end", "text")
 
 
+class PersonalSpanInline(TrackedTabularInline):
+    """Passages of the text that are personal data: type the words (start and end are found) or
+    give the offsets; suggestions from recorded victims' names are listed to confirm or drop."""
+
+    model = PersonalSpan
+    fields = ("text", "start", "end", "state", "suggested_by")
+    readonly_fields = ("suggested_by",)
+    verbose_name_plural = ("personal passages (masked for readers without permission to see personal data; "
+                           "a suggestion masks until it is confirmed or dropped)")
+
+
 @admin.register(Document)
 class DocumentAdmin(TrackedAdmin):
     list_display = ("title", "publisher", "published_on", "language", "derived_from", "verification_status",
@@ -61,7 +72,7 @@ class DocumentAdmin(TrackedAdmin):
         ("Derivation", {"fields": (("derived_from", "derivation"), "provenance_chain_display", "notes", "external_id")}),
         ("Text", {"fields": ("text", "text_sha256")}),
     )
-    inlines = [ExcerptInline]
+    inlines = [ExcerptInline, PersonalSpanInline]
     change_form_template = "admin/desk/document_change_form.html"  # adds the "Desk" button
 
     def get_list_display(self, request):
@@ -96,3 +107,38 @@ class ExcerptAdmin(TrackedAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return format_html("…{}<mark>{}</mark>{}…", obj.prefix, obj.text, obj.suffix)
+
+
+@admin.register(PersonalSpan)
+class PersonalSpanAdmin(TrackedAdmin):
+    list_display = ("text", "document", "start", "end", "state", "suggested_by", "updated_at")
+    list_select_related = ("document",)
+    list_filter = ("state", "verification_status")
+    search_fields = ("text", "document__title")
+    autocomplete_fields = ("document",)
+    readonly_fields = ("suggested_by", "in_context")
+    fields = ("document", "text", ("start", "end"), "state", "suggested_by", "in_context", "verification_status")
+    actions = [*TrackedAdmin.actions, "confirm", "drop"]
+
+    @admin.display(description="In context")
+    def in_context(self, obj):
+        if obj is None or obj.pk is None or obj.start is None:
+            return "—"
+        body = obj.document.text
+        if "text" in obj.__dict__.get("_protection_originals", {}):  # the reader may not see it
+            return "—"
+        return format_html("…{}<mark>{}</mark>{}…", body[max(0, obj.start - 40):obj.start], body[obj.start:obj.end],
+                           body[obj.end:obj.end + 40])
+
+    def _set_state(self, request, queryset, state):
+        changed = queryset.exclude(state=state).update(state=state)  # tracked: history, shadows follow
+        self.message_user(request, f"{changed} passage(s) marked {PersonalSpan.State(state).label.split(' (')[0].lower()}.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Confirm selected passages as personal data", permissions=["change"])
+    def confirm(self, request, queryset):
+        self._set_state(request, queryset, PersonalSpan.State.CONFIRMED)
+
+    @admin.action(description="Drop selected passages (not personal data: unmasked)", permissions=["change"])
+    def drop(self, request, queryset):
+        self._set_state(request, queryset, PersonalSpan.State.DROPPED)

@@ -15,7 +15,7 @@ from conflictdb import protection
 from conflictdb.csvio import columns, keys
 from conflictdb.csvio.columns import DOCUMENT, SOURCE, Column, tracked_spec
 from conflictdb.csvio.values import CellError
-from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 
 SPECS = (
     tracked_spec(Source, (
@@ -54,6 +54,13 @@ SPECS = (
         Column("start", "start", help="Offset of the first character (0-based)."),
         Column("end", "end", help="Offset after the last character."),
         Column("text", "text", help="Must equal the document text between start and end."),
+    ), ("document", "start", "end"), names_records=True),
+    tracked_spec(PersonalSpan, (
+        Column("document", "document", DOCUMENT),
+        Column("start", "start", help="Offset of the first character (0-based)."),
+        Column("end", "end", help="Offset after the last character."),
+        Column("text", "text", help="The personal passage; must equal the document text between start and end."),
+        Column("state", "state", help="suggested, confirmed or dropped (dropped: not masked)."),
     ), ("document", "start", "end"), names_records=True),
 )
 

@@ -2,7 +2,7 @@ import django_filters
 
 from conflictdb import protection
 from conflictdb.filtersets import TrackedFilterSet
-from sources.models import Document, Excerpt, Reliability, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Reliability, Source, SourceAlias
 
 
 class SourceFilterSet(TrackedFilterSet):
@@ -45,4 +45,12 @@ class DocumentFilterSet(TrackedFilterSet):
 class ExcerptFilterSet(TrackedFilterSet):
     class Meta:
         model = Excerpt
+        fields = ["document"]
+
+
+class PersonalSpanFilterSet(TrackedFilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=PersonalSpan.State.choices, distinct=False)
+
+    class Meta:
+        model = PersonalSpan
         fields = ["document"]

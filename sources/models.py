@@ -12,6 +12,7 @@ from django.db.models.functions import Length
 
 from conflictdb import grading, protection
 from conflictdb.models import AliasBase, TrackedModel
+from sources import personal
 
 # How many characters around a quote are kept to re-anchor it (as W3C text-quote selectors do).
 ANCHOR_CONTEXT = 32
@@ -133,6 +134,9 @@ class Document(TrackedModel):
     language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag, e.g. en, ar, ar-SY.")
     text = models.TextField(blank=True, help_text="The full body. Fixed once excerpts point into it.")
     text_sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    # The text with its personal passages masked (sources.personal keeps it; conflictdb.protection
+    # shows and searches it for readers who may not see personal data).
+    masked_text = models.TextField(blank=True, default="", editable=False)
     archive_url = models.URLField(max_length=1000, blank=True)
     derived_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="derivatives",
@@ -145,10 +149,12 @@ class Document(TrackedModel):
     )
 
     # They name a protected publisher: a private channel's address, an informant's by-line.
+    # The text's personal passages (PersonalSpan) are masked for readers without the permission.
     PROTECTED_FIELDS = {
         "url": protection.PUBLISHER_DETAIL, "archive_url": protection.PUBLISHER_DETAIL,
-        "author": protection.PUBLISHER_DETAIL,
+        "author": protection.PUBLISHER_DETAIL, "text": protection.personal_text("masked_text"),
     }
+    derived_fields = {"masked_text": ("text",)}  # written whenever the text is (conflictdb.models.with_derived)
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -196,6 +202,7 @@ class Document(TrackedModel):
         super().prepare_write()
         self._check_text_is_fixed()
         self.text_sha256 = self.hash_text(self.text)
+        self.masked_text = personal.shadow(self.text, self.pk)
 
     def provenance_chain(self):
         """This document, then what it derives from, to the original (cycle-safe)."""
@@ -216,6 +223,18 @@ class Excerpt(TrackedModel):
     text = models.TextField(help_text="Must equal document.text[start:end].")
     prefix = models.CharField(max_length=ANCHOR_CONTEXT, blank=True, editable=False)
     suffix = models.CharField(max_length=ANCHOR_CONTEXT, blank=True, editable=False)
+    # The same passages cut from the document's masked text (sources.personal keeps them).
+    masked_text = models.TextField(blank=True, default="", editable=False)
+    masked_prefix = models.CharField(max_length=ANCHOR_CONTEXT, blank=True, default="", editable=False)
+    masked_suffix = models.CharField(max_length=ANCHOR_CONTEXT, blank=True, default="", editable=False)
+
+    # A quote shows the document's personal passages masked, at the same offsets.
+    PROTECTED_FIELDS = {
+        "text": protection.personal_text("masked_text"), "prefix": protection.personal_text("masked_prefix"),
+        "suffix": protection.personal_text("masked_suffix"),
+    }
+    derived_fields = dict.fromkeys(("masked_text", "masked_prefix", "masked_suffix", "prefix", "suffix"),
+                                   ("document", "start", "end", "text"))
 
     class Meta:
         ordering = ["document", "start"]
@@ -237,7 +256,8 @@ class Excerpt(TrackedModel):
         ]
 
     def __str__(self):
-        quote = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        text = protection.personal_text_of(protection.viewer(), self, "text")
+        quote = text if len(text) <= 80 else text[:77] + "…"
         return f"“{quote}”"
 
     def anchor_errors(self) -> dict:
@@ -272,6 +292,7 @@ class Excerpt(TrackedModel):
         body = self.document.text
         self.prefix = body[max(0, self.start - ANCHOR_CONTEXT) : self.start]
         self.suffix = body[self.end : self.end + ANCHOR_CONTEXT]
+        personal.cut_excerpt_shadows(self, personal.shadow(body, self.document_id))
 
     @classmethod
     def for_quote(cls, document: Document, quote: str, occurrence: int = 1) -> "Excerpt":
@@ -284,3 +305,88 @@ class Excerpt(TrackedModel):
                     {"text": f"Quote not found in “{document}” (occurrence {occurrence}): “{quote[:120]}”."}
                 )
         return cls(document=document, start=position, end=position + len(quote), text=quote)
+
+
+class PersonalSpan(TrackedModel):
+    """A passage of a document that is personal data (a victim's name, "aged 34"): masked, with
+    every other occurrence of its words, in the document's text, its quotes and its claims'
+    statements for readers without `events.view_personal_data` (sources.personal keeps the masked
+    shadows; the rule is conflictdb.protection.mask_personal_text). Recorded victims' names are
+    suggested automatically; a suggestion masks until an editor confirms or drops it."""
+
+    class State(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested (masked until confirmed or dropped)"
+        CONFIRMED = "confirmed", "Confirmed"
+        DROPPED = "dropped", "Dropped (not personal data, not masked)"
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="personal_spans")
+    start = models.PositiveIntegerField(
+        blank=True, help_text="Offset of the first character (0-based); left empty, the first unmarked occurrence "
+                              "of the text is found.")
+    end = models.PositiveIntegerField(blank=True, help_text="Offset after the last character.")
+    text = models.CharField(max_length=500, help_text="The passage; must equal document.text[start:end].")
+    state = models.CharField(max_length=9, choices=State.choices, default=State.CONFIRMED)
+    suggested_by = models.CharField(max_length=200, blank=True, editable=False,
+                                    help_text="The individual record whose name suggested this span.")
+
+    # The span is itself personal data.
+    PROTECTED_FIELDS = {"text": protection.PERSONAL}
+
+    class Meta:
+        ordering = ["document", "start"]
+        verbose_name = "personal passage"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="personal_span_end_after_start",
+                violation_error_message="A personal passage must end after it starts (end > start).",
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("text")), name="personal_span_length_matches_offsets",
+                violation_error_message="The passage's length must equal end − start.",
+            ),
+            models.UniqueConstraint(
+                fields=["document", "start", "end"], name="personal_span_unique",
+                violation_error_message="This passage of the document is already marked.",
+            ),
+        ]
+
+    def __str__(self):
+        text = protection.personal_value(protection.viewer(), self.text)
+        return f"{text} ({self.start}–{self.end}, {self.get_state_display().split(' (')[0].lower()})"
+
+    def anchor_errors(self) -> dict:
+        """What is wrong with the anchoring, by field; locates the text first when no offsets are given."""
+        if self.document_id is None or not self.text:
+            return {}
+        body = self.document.text
+        if self.start is None and self.end is None:
+            taken = set(PersonalSpan.objects.filter(document_id=self.document_id).exclude(pk=self.pk)
+                        .values_list("start", "end"))
+            free = [(start, end) for start, end in protection.phrase_occurrences(body, self.text)
+                    if (start, end) not in taken]
+            if not free:
+                return {"text": f"“{self.text[:120]}” does not occur in the document's text (or every occurrence is "
+                                "already marked); give start and end, or the words exactly as the text has them."}
+            self.start, self.end = free[0]
+            self.text = body[self.start:self.end]
+            return {}
+        if self.start is None or self.end is None:
+            return {"end" if self.end is None else "start": "Give both start and end, or neither (to find the text)."}
+        if self.end > len(body):
+            return {"end": f"The document text has {len(body)} characters; end={self.end} lies outside it."}
+        if body[self.start:self.end] != self.text:
+            return {"text": f"The passage does not match the document at {self.start}–{self.end}: "
+                            f"the text there is “{body[self.start:self.end]}”."}
+        return {}
+
+    def clean(self):
+        super().clean()
+        errors = self.anchor_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def prepare_write(self):
+        super().prepare_write()
+        errors = self.anchor_errors()
+        if errors:
+            raise ValidationError(errors)

@@ -38,7 +38,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from conflictdb import provenance
 from conflictdb.models import GradeChange, ImportBatch, Job, ProtectedRead, VerificationTransition
-from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 
 DAY = datetime.date(2024, 11, 27)
 _counter = itertools.count()
@@ -84,6 +84,8 @@ def build(model, i, w):
         Document: lambda: Document(publisher=w["source"], title=f"Document {n}", text=f"Text {n}",
                                    published_on=DAY),
         Excerpt: lambda: Excerpt(document=w["document"], start=i, end=i + 5, text=w["document"].text[i : i + 5]),
+        PersonalSpan: lambda: PersonalSpan(document=w["document"], start=(s := 34 * (i % 100) + (i // 100) % 30),
+                                           end=s + 4, text=w["document"].text[s:s + 4]),
         Actor: lambda: Actor(name=f"Actor {n}", kind=Actor.Kind.MILITIA),
         ActorAlias: lambda: ActorAlias(actor=w["actor"], name=f"Actor alias {n}"),
         ActorMembership: lambda: ActorMembership(member=Actor.objects.create(name=f"Member {n}", kind="militia"),

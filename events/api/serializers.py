@@ -34,6 +34,7 @@ from sources.api.serializers import (
     DocumentBriefSerializer,
     ExcerptBriefSerializer,
     SourceBriefSerializer,
+    quote_text_field,
 )
 from sources.models import Document, Excerpt, Source
 
@@ -66,7 +67,14 @@ class EquipmentTypeBriefSerializer(BriefSerializer):
         fields = ("id", "name", "category")
 
 
+def statement_field(**kwargs):
+    """A claim's statement, with its document's personal passages masked (conflictdb.protection)."""
+    return MaskedCharField(mask=Claim.PROTECTED_FIELDS["statement"], **kwargs)
+
+
 class QuoteSerializer(serializers.ModelSerializer):
+    text = quote_text_field(read_only=True)
+
     class Meta:
         model = Excerpt
         fields = ("id", "start", "end", "text")
@@ -90,6 +98,7 @@ class ClaimContextSerializer(serializers.ModelSerializer):
     claimant = SourceBriefSerializer()
     document = DocumentBriefSerializer()
     quotes = QuoteSerializer(source="excerpts", many=True)
+    statement = statement_field(read_only=True)
     grade = serializers.CharField(help_text="Source reliability and claim credibility, e.g. B2.")
     source_reliability = serializers.CharField(source="claimant.reliability")
 
@@ -262,6 +271,8 @@ class ClaimSerializer(TrackedSerializer):
     document = NestedRelatedField(DocumentBriefSerializer, queryset=Document.objects.all())
     claimant = NestedRelatedField(SourceBriefSerializer, queryset=Source.objects.all())
     quotes = QuoteSerializer(source="excerpts", many=True, read_only=True)
+    statement = statement_field(help_text="A short paraphrase of what is claimed (personal passages masked unless you "
+                                          "may see personal data).")
     source_reliability = serializers.CharField(source="claimant.reliability", read_only=True)
     grade = serializers.CharField(read_only=True, help_text="Source reliability and claim credibility, e.g. B2.")
     includes_events = serializers.PrimaryKeyRelatedField(
@@ -435,7 +446,7 @@ class DissentSerializer(serializers.ModelSerializer):
     claimant = SourceBriefSerializer(source="claim.claimant")
     stance = serializers.CharField(source="claim.stance")
     grade = serializers.CharField(source="claim.grade", help_text="Source reliability and claim credibility, e.g. B2.")
-    statement = serializers.CharField(source="claim.statement", help_text="What the dissenting claim says.")
+    statement = statement_field(source="claim.statement", help_text="What the dissenting claim says.")
     verification_status = serializers.CharField(source="claim.verification_status")
     perpetrator = ActorBriefSerializer(allow_null=True, help_text="For another perpetrator: whom this claim names.")
     against = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the claims it contradicts.")

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from conflictdb import readlog
+from conflictdb import protection, readlog
 from events.desk.drafting import Passage, draft_document, draft_rows, names_in_passage
 from events.desk.service import ClaimRefused, write_claim
 from events.models import Attack, CasualtyFigure, Claim, ClaimExcerpt, Displacement, EquipmentLoss, Event, TerritorialChange
@@ -134,7 +134,8 @@ def desk_view(model_admin, request, document_id):
     document = get_object_or_404(Document.objects.select_related("publisher"), pk=document_id)
     config = {
         "document": {"id": document.pk, "title": document.title, "language": document.language,
-                     "text": document.text},
+                     # as this editor may see it: personal passages masked, same offsets (conflictdb.protection)
+                     "text": protection.personal_text_of(request.user, document, "text")},
         "urls": {
             "claims": reverse("admin:events_claim_desk_claims", args=[document.pk]),
             "passage": reverse("admin:events_claim_desk_passage", args=[document.pk]),
@@ -238,7 +239,7 @@ CONTEXT_CHARS = 300
 
 def quotes_in_context(claim) -> list[dict]:
     """Each quote of the claim with up to CONTEXT_CHARS of the document text either side."""
-    body = claim.document.text
+    body = protection.personal_text_of(protection.viewer(), claim.document, "text")  # the claim page's reader
     result = []
     for link in claim.claim_excerpts.select_related("excerpt").order_by("excerpt__start"):
         excerpt = link.excerpt

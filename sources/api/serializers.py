@@ -7,7 +7,11 @@ from conflictdb import protection
 from conflictdb.api import fast
 from conflictdb.api.fields import MaskedCharField, MaskedURLField, NestedRelatedField, sight_of
 from conflictdb.api.serializers import BriefSerializer, TrackedSerializer
-from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
+
+# Personal passages are masked in text for readers who may not see personal data (conflictdb.protection).
+PERSONAL_TEXT_HELP = ("Personal passages (names, ages) are masked character for character (█) unless you may see "
+                      "personal data; offsets stay valid.")
 
 
 class SourceBriefSerializer(BriefSerializer):
@@ -94,6 +98,8 @@ class DocumentSerializer(TrackedSerializer):
     author = MaskedCharField(max_length=200, required=False, allow_blank=True, mask=protection.PUBLISHER_DETAIL)
     url = MaskedURLField(max_length=1000, required=False, allow_blank=True, mask=protection.PUBLISHER_DETAIL)
     archive_url = MaskedURLField(max_length=1000, required=False, allow_blank=True, mask=protection.PUBLISHER_DETAIL)
+    text = MaskedCharField(required=False, allow_blank=True, trim_whitespace=False, mask=Document.PROTECTED_FIELDS["text"],
+                           help_text="The full body. " + PERSONAL_TEXT_HELP)
     derived_from = serializers.PrimaryKeyRelatedField(queryset=Document.objects.all(), allow_null=True, required=False)
     derived_from_chain = serializers.SerializerMethodField(
         help_text="What this document translates or republishes, nearest first, to the original."
@@ -144,7 +150,15 @@ def _chain_beyond(pk, seen, sight=protection.NOBODY):
     return result
 
 
+def quote_text_field(**kwargs):
+    """An excerpt's text, masked like its document's (conflictdb.protection)."""
+    return MaskedCharField(trim_whitespace=False, mask=Excerpt.PROTECTED_FIELDS["text"],
+                           help_text="Must equal document.text[start:end]. " + PERSONAL_TEXT_HELP, **kwargs)
+
+
 class ExcerptBriefSerializer(BriefSerializer):
+    text = quote_text_field(read_only=True)
+
     class Meta:
         model = Excerpt
         fields = ("id", "document", "start", "end", "text")
@@ -152,9 +166,31 @@ class ExcerptBriefSerializer(BriefSerializer):
 
 class ExcerptSerializer(TrackedSerializer):
     document = NestedRelatedField(DocumentBriefSerializer, queryset=Document.objects.all())
+    text = quote_text_field()
+    prefix = MaskedCharField(read_only=True, mask=Excerpt.PROTECTED_FIELDS["prefix"])
+    suffix = MaskedCharField(read_only=True, mask=Excerpt.PROTECTED_FIELDS["suffix"])
 
     class Meta(TrackedSerializer.Meta):
         model = Excerpt
         fields = ("id", "document", "start", "end", "text", "prefix", "suffix", "verification_status", "provenance")
         read_only_fields = ("prefix", "suffix", "verification_status")
         brief_fields = ("id", "start", "end", "text")
+
+
+class PersonalSpanSerializer(TrackedSerializer):
+    """A passage of a document marked as personal data (readable and writable by those who may
+    see personal data only: the view refuses everybody else)."""
+
+    text = MaskedCharField(max_length=500, trim_whitespace=False, mask=protection.PERSONAL,
+                           help_text="The passage; with start and end left out, its first unmarked occurrence is found.")
+    start = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    end = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+    class Meta(TrackedSerializer.Meta):
+        model = PersonalSpan
+        fields = ("id", "document", "start", "end", "text", "state", "suggested_by", "verification_status",
+                  "provenance")
+        read_only_fields = ("suggested_by", "verification_status")
+        brief_fields = ("id", "document", "start", "end", "state")
+        # Unique (document, start, end) is checked by the model's validation once the passage is found.
+        validators = []

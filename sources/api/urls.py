@@ -8,6 +8,7 @@ routes = [
     ("source-aliases", views.SourceAliasViewSet),
     ("documents", views.DocumentViewSet),
     ("excerpts", views.ExcerptViewSet),
+    ("personal-passages", views.PersonalSpanViewSet),
 ]
 
 # Paths besides the router's, placed before it.

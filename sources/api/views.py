@@ -5,10 +5,11 @@ from sources.api import serializers
 from sources.filtersets import (
     DocumentFilterSet,
     ExcerptFilterSet,
+    PersonalSpanFilterSet,
     SourceAliasFilterSet,
     SourceFilterSet,
 )
-from sources.models import Document, Excerpt, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 
 DOCUMENT_CHAIN = ("publisher", "derived_from__publisher", "derived_from__derived_from__publisher")
 
@@ -37,7 +38,8 @@ class DocumentViewSet(FastListMixin, TrackedViewSet):
     queryset = Document.objects.select_related(*DOCUMENT_CHAIN, *PROVENANCE_RELATED)
     serializer_class = serializers.DocumentSerializer
     filterset_class = DocumentFilterSet
-    search_fields = ("title", "author", "url")
+    # The text is searched as its reader may see it: personal passages masked (conflictdb.protection).
+    search_fields = ("title", "author", "url", "text")
     ordering_fields = ("id", "published_on", "title", "created_at", "updated_at")
 
 
@@ -45,5 +47,16 @@ class ExcerptViewSet(FastListMixin, TrackedViewSet):
     queryset = Excerpt.objects.select_related(*(f"document__{p}" for p in DOCUMENT_CHAIN), *PROVENANCE_RELATED)
     serializer_class = serializers.ExcerptSerializer
     filterset_class = ExcerptFilterSet
+    search_fields = ("text",)
+    ordering_fields = ("id", "start", "created_at")
+
+
+class PersonalSpanViewSet(FastListMixin, TrackedViewSet):
+    """Passages of documents marked as personal data. Their text is itself personal data: shown
+    and written only for users who may see personal data (others see the offsets and the state)."""
+
+    queryset = PersonalSpan.objects.select_related("document", *PROVENANCE_RELATED)
+    serializer_class = serializers.PersonalSpanSerializer
+    filterset_class = PersonalSpanFilterSet
     search_fields = ("text",)
     ordering_fields = ("id", "start", "created_at")

@@ -18,8 +18,8 @@ from conflictdb.urls import api_router
 from conflictdb.urls import api_urlpatterns
 from conflictdb.provenance import Channel, acting
 from events import aggregates
-from events.models import Casualty, Claim, Location, SourceAffiliation
-from sources.models import Document, Source, SourceAlias
+from events.models import Casualty, Claim, ClaimExcerpt, Location, SourceAffiliation
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 from tests.factories import DAY, make_world
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,11 @@ SECRETS = {
     "casualty name": "Quennix",
     "earlier casualty name": "Tassok",
     "casualty Arabic name": "يارا",
+    # Personal data in text (docs/protection.md#personal-data-in-text): a recorded victim's name
+    # in a document's text, a quote and a statement (suggested from the individual record), and a
+    # witness's name an editor marked in the text (also in the statement).
+    "victim's name in text, quote and statement": "Vandermeer",
+    "marked name in text and statement": "Korrow",
 }
 SECRET_AGE = 97
 
@@ -65,6 +70,16 @@ def world(editor):
                                          sex="female", category="civilian", outcome="killed", place=world["location"])
         victim.name = "Yara Quennix"
         victim.save()
+        report = Document.objects.create(
+            publisher=world["source"], title="Hospital list", published_on=DAY,
+            text="Among the dead was Hollis Vandermeer, a teacher. The nurse Ilsabet Korrow said VANDERMEER was shot.")
+        quote = Excerpt.for_quote(report, "Among the dead was Hollis Vandermeer, a teacher.")
+        quote.save()
+        listed = Claim.objects.create(document=report, claimant=world["source"], event=world["event"], date_start=DAY,
+                                      statement="Hollis Vandermeer was killed, the nurse Ilsabet Korrow said")
+        ClaimExcerpt.objects.create(claim=listed, excerpt=quote)
+        Casualty.objects.create(claim=listed, name="Hollis Vandermeer", category="civilian", outcome="killed")
+        PersonalSpan.objects.create(document=report, text="Ilsabet Korrow")  # marked by the editor
         SourceAffiliation.objects.create(source=informant, actor=world["actor"], note="speaks for the faction")
         Location.objects.filter(pk=world["location"].pk).update(latitude=36.1, longitude=36.9)
     world.update(informant=informant, post=post, told=told, victim=victim)

@@ -3,7 +3,7 @@
 from conflictdb import grading, protection
 from conflictdb.registry import registry
 from events.models import Casualty, Claim
-from sources.models import Document, Source, SourceAlias
+from sources.models import Document, Excerpt, PersonalSpan, Source, SourceAlias
 
 
 def test_the_domain_apps_are_registered_in_order():
@@ -16,7 +16,11 @@ def test_protected_fields_are_the_models_declarations():
                  "url": protection.SOURCE_DETAIL},
         SourceAlias: {"name": protection.ALIAS_DETAIL, "normalised": protection.ALIAS_DETAIL},
         Document: {"url": protection.PUBLISHER_DETAIL, "archive_url": protection.PUBLISHER_DETAIL,
-                   "author": protection.PUBLISHER_DETAIL},
+                   "author": protection.PUBLISHER_DETAIL, "text": protection.personal_text("masked_text")},
+        Excerpt: {"text": protection.personal_text("masked_text"), "prefix": protection.personal_text("masked_prefix"),
+                  "suffix": protection.personal_text("masked_suffix")},
+        Claim: {"statement": protection.personal_text("masked_statement")},
+        PersonalSpan: {"text": protection.PERSONAL},
         Casualty: dict.fromkeys(Casualty.PERSONAL_FIELDS, protection.PERSONAL),
     }
     assert registry["protected_rows"] == {SourceAlias: "source__protected"}
