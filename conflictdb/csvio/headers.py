@@ -67,14 +67,18 @@ class HeaderMatch:
         return self.readings[index].header if index is not None else name
 
 
-def parse_mapping(items) -> dict[str, str]:
-    """{field: header} from "field=header" texts (the command's --map); ValueError when malformed."""
+def parse_mapping(items) -> dict:
+    """{field: column} from "field=column" texts (the command's --map); the columns left unread
+    (`-=column`) as a list under IGNORE. ValueError when malformed."""
     mapping = {}
     for item in items or ():
         name, equals, header = item.partition("=")
         if not equals or not name.strip() or not header.strip():
             raise ValueError(f"--map {item!r}: expected FIELD=COLUMN, e.g. party=Affiliation")
-        mapping[name.strip()] = header.strip()
+        if name.strip() == IGNORE:
+            mapping.setdefault(IGNORE, []).append(header.strip())
+        else:
+            mapping[name.strip()] = header.strip()
     return mapping
 
 
@@ -88,7 +92,9 @@ def match_header(header: list[str], fields: tuple[HeaderField, ...], mapping: di
             by_synonym.setdefault(fold(synonym), f.name)
     folded = [fold(name) for name in header]
     chosen: dict[int, tuple[str | None, str]] = {}
-    for name, column in (mapping or {}).items():
+    pairs = [(name, column) for name, value in (mapping or {}).items()
+             for column in ([value] if isinstance(value, str) else value)]
+    for name, column in pairs:
         target = by_name.get(fold(name)) if name != IGNORE else IGNORE
         if target is None:
             match.problems.append((name, f"the mapping names no field of this layout; the fields are "

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from conflictdb.csvio import columns
+from conflictdb.csvio.headers import parse_mapping
 from conflictdb.csvio.importing import import_file, importable
 from conflictdb.csvio.layouts import import_layout
 from conflictdb.registry import registry
@@ -37,7 +38,8 @@ class Progress:
 
 class Command(BaseCommand):
     help = ("Import a CSV or XLSX file all or nothing: one model's columns (see docs/csv-import.md) or a "
-            "dataset layout (ucdp-ged, oryx). A file with any bad row changes nothing and every error is "
+            "dataset layout (ucdp-ged, oryx, acled, and the flat casualty-figures and equipment-losses, whose "
+            "columns may be mapped with --map). A file with any bad row changes nothing and every error is "
             "listed; importing the same file again changes nothing.")
 
     def add_arguments(self, parser):
@@ -46,6 +48,9 @@ class Command(BaseCommand):
         what.add_argument("--model", help="Model of the rows: " + ", ".join(
             sorted(name for name, spec in registry["csv_models"].items() if importable(spec))) + ".")
         what.add_argument("--layout", choices=sorted(registry["import_layouts"]), help="A dataset layout.")
+        parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                            help="A flat layout's field read from a column of the file, e.g. --map party=Affiliation "
+                                 "(repeatable; --map -=COLUMN leaves a column unread).")
         parser.add_argument("--user", required=True, help="Username the batch is attributed to (needs import rights).")
         parser.add_argument("--encoding", help="Declare the encoding (default: detected; e.g. windows-1256, utf-16).")
         parser.add_argument("--delimiter", help="comma, semicolon or tab (default: detected).")
@@ -61,6 +66,12 @@ class Command(BaseCommand):
         path = options["file"]
         if not os.path.isfile(path):
             raise CommandError(f"No file {path!r}.")
+        try:
+            mapping = parse_mapping(options["map"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if mapping and not options["layout"]:
+            raise CommandError("--map maps the columns of a flat layout: use it with --layout.")
         show = not options["no_progress"] and options["verbosity"] > 0
         with open(path, "rb") as handle:
             progress = Progress(self.stderr, handle, os.path.getsize(path)) if show else None
@@ -69,14 +80,14 @@ class Command(BaseCommand):
                           progress=progress)
             try:
                 if options["layout"]:
-                    outcome = import_layout(handle, options["layout"], **kwargs)
+                    outcome = import_layout(handle, options["layout"], mapping=mapping, **kwargs)
                 else:
                     try:
                         columns.spec_for(options["model"])
                     except KeyError as exc:
                         raise CommandError(exc.args[0]) from exc
                     outcome = import_file(handle, options["model"], **kwargs)
-            except PermissionError as exc:
+            except (PermissionError, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
             if progress:
                 progress.done()

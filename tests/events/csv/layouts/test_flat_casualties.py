@@ -6,7 +6,7 @@ import pytest
 
 from conflictdb.models import ImportBatch
 from events.gazetteer import load_gazetteer
-from events.models import Actor, CasualtyFigure, Claim, ClaimExcerpt, Event, Location
+from events.models import Actor, CasualtyFigure, Claim, ClaimExcerpt, Event
 from sources.models import Document, Excerpt, Source
 from tests.events.csv.layouts.flat_helpers import FLAT, counts, rewrite, rows_of, run
 
