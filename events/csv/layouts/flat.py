@@ -10,8 +10,9 @@ the row finds or creates everything it names, by natural keys, through the namin
   is a row error naming the candidates, never a guess;
 - actor: by name, short name or alias; a name no actor has becomes a new actor of kind
   "unknown" (a name several actors share is a row error);
-- event: by its external, ACLED or UCDP id; else the one event at the place on the date
-  (several: a row error naming them); a new event only when the row gives an event type;
+- event: by its external, ACLED or UCDP id; else the event the row's claim already has (a
+  re-import never moves a claim); else the one event at the place on the date (several: a row
+  error naming them); a new event only when the row gives an event type;
 - claim: by document + source + event id (or date + place), as the external id
   `flat:<document>:<source>:…`, so rows of one report share one claim;
 - quote: anchored in the document's text (an excerpt at the offsets where it is found, linked to
@@ -29,7 +30,7 @@ from conflictdb.csvio.layouts import RowFailure
 from conflictdb.csvio.values import CellError, parse_date
 from conflictdb.names import normalise_name
 from conflictdb.upsert import WriteStatus, upsert
-from events.models import Actor, ClaimExcerpt, Event, EventLocation, Location
+from events.models import Actor, Claim, ClaimExcerpt, Event, EventLocation, Location
 from events.vocabularies import EventType, SubEventType
 from sources.models import Document, Excerpt, Source
 from sources.naming import documents_a_reader_names, sources_a_reader_names
@@ -216,34 +217,44 @@ class FlatContext:
         except CellError as error:
             raise row.error(name, str(error)) from error
 
-    def event(self, row, day, place, statuses):
-        """(event or None, the claim key's event part)."""
+    @staticmethod
+    def event_key(row, day, place) -> str:
+        """The claim key's event part: the row's event id, else its date and place."""
+        ident = row.value("event_id")
+        return f"e:{_short_key(ident)}" if ident else f"{day or '-'}:{place.pk if place else '-'}"
+
+    def event(self, row, day, place, statuses, claim_id):
+        """The row's event: by its id (created when missing and an event type is given); else the
+        event its claim already has, so that a re-import never moves a claim; else the one event
+        at the place on the date; else a new one when an event type is given; else none."""
         ident = row.value("event_id")
         event_type = self.event_type(row)
         if ident:
             found = Event.objects.filter(external_id=ident).first() or Event.objects.filter(
                 acled_id=ident).first() or Event.objects.filter(ucdp_id=ident).first()
             if found is not None:
-                return found, f"e:{_short_key(ident)}"
+                return found
             if event_type is None:
                 raise row.error("event_id", "no event has this id; give an event type to create it")
-            return self.new_event(row, ident, event_type, day, place, statuses), f"e:{_short_key(ident)}"
-        key = f"{day or '-'}:{place.pk if place else '-'}"
+            return self.new_event(row, ident, event_type, day, place, statuses)
+        claim = Claim.objects.filter(external_id=claim_id).select_related("event").first()
+        if claim is not None:
+            return claim.event
         if day is None or place is None:
-            return None, key
+            return None
         own = Event.objects.filter(external_id=f"flat:{day}:{place.pk}").first()
         if own is not None:
-            return own, key
+            return own
         found = list(Event.objects.filter(event_places__location=place, date_start__lte=day, date_end__gte=day)
                      .distinct()[:6])
         if len(found) > 1:
             raise row.error("event_id", f"several events at {place} on {day} ({'; '.join(map(str, found))}): give "
                                         "the event id", "")
         if found:
-            return found[0], key
+            return found[0]
         if event_type is None:
-            return None, key
-        return self.new_event(row, f"flat:{day}:{place.pk}", event_type, day, place, statuses), key
+            return None
+        return self.new_event(row, f"flat:{day}:{place.pk}", event_type, day, place, statuses)
 
     def event_type(self, row):
         text = row.value("event_type")

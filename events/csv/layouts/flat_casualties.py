@@ -38,7 +38,7 @@ FIELDS = (
     F("document_url", ("url", "link", "source url", "report url", "article url")),
     F("document_title", ("title", "headline", "report title", "article title")),
     F("published_date", ("published", "publication date", "date published", "report date")),
-    F("document_text", ("text", "full text", "body", "article text")),
+    F("document_text", ("text", "full text", "body", "article text", "report text")),
     F("derived_from", ("original url", "derived from url", "translation of")),
     F("derivation", ()),
     F("quote", ("excerpt", "quotation", "citation", "passage")),
@@ -52,7 +52,7 @@ WRITES = {
     Actor: (ADD,),  # a party or perpetrator no actor is called
     Document: (ADD, CHANGE),
     Excerpt: (ADD,),
-    Event: (ADD, CHANGE),
+    Event: (ADD,),  # found by its id, or created; never changed
     EventLocation: (ADD,),
     Claim: (ADD, CHANGE),
     ClaimExcerpt: (ADD,),
@@ -112,9 +112,10 @@ class _Figures:
         perpetrator = context.actor(row, "perpetrator", statuses)
         document = context.document(row, source, statuses,
                                     default_title=f"{source}: report of {day}")
-        event, event_key = context.event(row, day, place, statuses)
+        claim_id = context.claim_id(document, source, context.event_key(row, day, place))
+        event = context.event(row, day, place, statuses, claim_id)
         where = f" at {place}" if place else ""
-        claim, status = upsert(Claim, {"external_id": context.claim_id(document, source, event_key)}, {
+        claim, status = upsert(Claim, {"external_id": claim_id}, {
             "event": event, "document": document, "claimant": source,
             "statement": f"Casualty figures reported by {source}{where} on {day}."[:2000],
             "date_start": day, "date_end": day})

@@ -48,7 +48,7 @@ FIELDS = (
     F("document_url", ("report url", "list url", "article url", "source url")),
     F("document_title", ("title", "report title", "list title")),
     F("published_date", ("published", "publication date")),
-    F("document_text", ("text", "full text", "body")),
+    F("document_text", ("text", "full text", "body", "report text", "article text")),
     F("derived_from", ("original url",)),
     F("derivation", ()),
     F("quote", ("excerpt", "quotation")),
@@ -62,7 +62,7 @@ WRITES = {
     Actor: (ADD,),
     Document: (ADD, CHANGE),
     Excerpt: (ADD,),
-    Event: (ADD, CHANGE),
+    Event: (ADD,),  # found by its id, or created; never changed
     EventLocation: (ADD,),
     EquipmentType: (ADD,),
     Claim: (ADD, CHANGE),
@@ -124,9 +124,10 @@ class _Losses:
             raise row.error("captor", f"only captured equipment has a captor (the status is {status})")
         equipment_type = self.equipment_type(row, statuses)
         document = context.document(row, source, statuses, default_title=f"{source}: equipment losses")
-        event, event_key = context.event(row, day, place, statuses)
+        claim_id = context.claim_id(document, source, context.event_key(row, day, place))
+        event = context.event(row, day, place, statuses, claim_id)
         where = f" at {place}" if place else ""
-        claim, claim_status = upsert(Claim, {"external_id": context.claim_id(document, source, event_key)}, {
+        claim, claim_status = upsert(Claim, {"external_id": claim_id}, {
             "event": event, "document": document, "claimant": source,
             "statement": f"Equipment losses reported by {source}{where} on {day}."[:2000],
             "date_start": day, "date_end": day})
