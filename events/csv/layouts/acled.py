@@ -38,7 +38,6 @@ from conflictdb.csvio.values import CellError, parse_date, parse_decimal, parse_
 from conflictdb.names import normalise_name
 from conflictdb.upsert import upsert
 from events import naming
-from events.csv.layouts.ucdp_ged import GED_GOVERNORATES
 from events.models import Actor, CasualtyFigure, Claim, Event, EventActor, EventLocation, Location
 from events.places import PlaceIndex
 from events.vocabularies import DatePrecision, EventType, PlacePrecision, Qualifier, SubEventType
@@ -181,13 +180,10 @@ class _Acled:
         if not name:
             raise row.error("admin1", "the governorate is needed to place the event", "")
         if name not in self.areas:
-            found = None
             try:
                 found = Location.objects.get(pk=self.resolve(name, kinds=[Location.Kind.GOVERNORATE]))
             except naming.PlaceNotResolved as error:
-                found = naming.place_by_pcode(GED_GOVERNORATES.get(name.lower(), ""))
-                if found is None:
-                    raise row.error("admin1", error.resolution.message) from error
+                raise row.error("admin1", error.resolution.message) from error
             self.areas[name] = found
         return self.areas[name]
 

@@ -1,7 +1,7 @@
 """The flat casualty-figures layout (`--layout casualty-figures`): the spreadsheet a data manager
 keeps, one reported casualty figure per row, written whole in one step.
 
-Each row finds or creates what it names (events.csv.layouts.flat: source, document, place,
+Each row finds or creates what it names (events.flat_layouts: source, document, place,
 actors, event, claim, quote) and writes one casualty figure of the claim, found again by its
 party, category, subgroup, outcome and place, so a re-import changes nothing and a corrected
 file updates the figure. The count is read as written ("at least 11", "about 30", "12-15",
@@ -14,7 +14,7 @@ from conflictdb.csvio.headers import HeaderField
 from conflictdb.csvio.importing import RowError
 from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, RowWriter, permissions, read_header
 from conflictdb.upsert import upsert
-from events.csv.layouts.flat import FlatContext, choice, date_of
+from events.flat_layouts import FlatContext, choice, date_of
 from events.models import Actor, CasualtyFigure, Claim, ClaimExcerpt, Event, EventLocation
 from events.quantities import QuantityError, read_quantity
 from sources.models import Document, Excerpt, Source

@@ -5,9 +5,9 @@ source and report that state it.
 How it differs from the Oryx layout (events.csv.layouts.oryx), which reads oryx_data's own
 export: Oryx rows carry a stable item id (matID) and no place, one claim per item by the
 claimant Oryx; here the columns are the user's (matched by synonyms, mappable), the claimant is
-the row's source, rows of one report share one claim (events.csv.layouts.flat), and each item
+the row's source, rows of one report share one claim (events.flat_layouts), and each item
 has a place and may have a captor. What is reused: the equipment type found by name, alias or
-tracker system name, else created under the category read from its name (oryx.category_of),
+tracker system name, else created under the category read from its name (events.equipment_categories.category_of),
 and the owner / captor as actors.
 
 A loss is found again within its claim by its type, status, owner, place and evidence URL, so
@@ -23,8 +23,8 @@ from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, RowWriter, permission
 from conflictdb.csvio.values import CellError
 from conflictdb.names import normalise_name
 from conflictdb.upsert import WriteStatus, upsert
-from events.csv.layouts.flat import FlatContext, choice, date_of
-from events.csv.layouts.oryx import category_of
+from events.flat_layouts import FlatContext, choice, date_of
+from events.equipment_categories import category_of
 from events.models import Actor, Claim, ClaimExcerpt, EquipmentLoss, EquipmentType, Event, EventLocation
 from events.quantities import QuantityError, read_quantity
 from sources.models import Document, Excerpt, Source

@@ -1,4 +1,5 @@
-"""What the flat layouts share (flat_casualties, flat_equipment): one row = one claimed item, and
+"""What the flat CSV layouts share (events/csv/layouts/flat_casualties.py, flat_equipment.py; kept
+outside events.csv so that the layouts do not import the package that registers them): one row = one claimed item, and
 the row finds or creates everything it names, by natural keys, through the naming homes:
 
 - source: by name or alias as the importing user may name it (sources.naming); an unknown name
