@@ -211,7 +211,7 @@ def _import(job: Job, progress: Progress) -> None:
                       delimiter=options.get("delimiter"), dayfirst=bool(options.get("dayfirst")),
                       dry_run=job.kind == Job.Kind.PREVIEW, progress=progress)
         if job.layout:
-            outcome = import_layout(handle, job.target, **kwargs)
+            outcome = import_layout(handle, job.target, mapping=options.get("mapping") or None, **kwargs)
         else:
             outcome = import_file(handle, job.target, **kwargs,
                                   **({"chunk_size": IMPORT_CHUNK_ROWS} if IMPORT_CHUNK_ROWS else {}))

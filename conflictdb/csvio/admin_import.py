@@ -7,6 +7,13 @@
    and every row error (row, column, value, reason). A file with errors cannot be confirmed.
 3. Confirm: the same file (checked by its SHA-256) is imported for real, as one import batch.
 
+A dataset layout (UCDP GED, Oryx, ACLED, the flat casualty-figures and equipment-losses) may be
+chosen instead of the model's columns; the list offers those whose permissions the user holds
+(conflictdb.csvio.layouts.layout_permissions). For a flat layout the preview shows how each
+column of the header was read (conflictdb.csvio.headers: by name, synonym, or not at all) with a
+choice per column: choosing and previewing again maps the columns (as `--map` does), and the
+confirmation imports with that mapping.
+
 Between 2 and 3 the file waits in a private temporary directory, named only in the user's
 session; files of previews never confirmed are swept once past UPLOAD_RETENTION.
 
@@ -33,7 +40,9 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from conflictdb.csvio.headers import IGNORE
 from conflictdb.csvio.importing import check_permission, import_file, importable, model_permissions
+from conflictdb.csvio.layouts import import_layout, layout_permissions
 from conflictdb.jobs_admin import start_import_job
 from conflictdb.registry import registry
 
@@ -53,6 +62,32 @@ class ImportForm(forms.Form):
     delimiter = forms.ChoiceField(required=False, choices=[("", "detect"), ("comma", "comma"),
                                                            ("semicolon", "semicolon"), ("tab", "tab")])
     dayfirst = forms.BooleanField(required=False, label="Numeric dates are day first (27/11/2024)")
+    layout = forms.ChoiceField(required=False, label="Layout", help_text="A dataset layout instead of this list's "
+                               "own columns: one row = one claimed item, everything it names found or created.")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["layout"].choices = [("", "this list's own columns")] + layout_choices(user)
+
+
+def layout_choices(user) -> list[tuple[str, str]]:
+    """The dataset layouts `user` may import (every permission of what the layout writes)."""
+    return [(name, name) for name in sorted(registry["import_layouts"])
+            if user is not None and check_permission(user, layout_permissions(name)) is None]
+
+
+def _mapping_from(post, header, fields) -> dict:
+    """{field: column} from the preview's choices (map-<index> per column of `header`), the columns
+    left unread under IGNORE; a column left "as read" is not in the mapping."""
+    known = {field.name for field in fields}
+    mapping = {}
+    for index, column in enumerate(header):
+        chosen = post.get(f"map-{index}", "")
+        if chosen == IGNORE:
+            mapping.setdefault(IGNORE, []).append(column)
+        elif chosen in known:
+            mapping[chosen] = column
+    return mapping
 
 
 def _upload_dir():
@@ -120,26 +155,58 @@ class CsvImportAdminMixin:
         _sweep(_upload_dir())  # every visit, not only uploads: abandoned previews must not outlive the retention
         if request.method == "POST" and "confirm" in request.POST:
             return self._confirm(request)
-        form = ImportForm(request.POST or None, request.FILES or None)
-        outcome = token = None
+        if request.method == "POST" and "remap" in request.POST:
+            return self._remap(request)
+        form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+        outcome = token = upload = None
         if request.method == "POST" and form.is_valid():
             if form.cleaned_data["file"].size > settings.CSV_JOB_THRESHOLD_BYTES:  # too long for a request
                 return self._as_job(request, form)
             token, upload = self._keep(request, form)
             try:
                 outcome = self._apply(request, upload, upload["path"], dry_run=True)
+            except PermissionError as refusal:
+                self._discard(request, token)
+                form.add_error("layout", str(refusal))
+                return self._page(request, form, None, None)
             except BaseException:
                 self._discard(request, token)  # no preview to confirm: do not keep the file
                 raise
-            if outcome.refused:
-                self._discard(request, token)
-                token = None
-        return self._page(request, form, outcome, token)
+            token = self._after_preview(request, token, upload, outcome)
+        return self._page(request, form, outcome, token, upload=upload if outcome else None)
+
+    def _after_preview(self, request, token, upload, outcome):
+        """The token to confirm with, or None. A flat layout's refused preview keeps its file, so
+        that the columns can be mapped and the file previewed again without a new upload."""
+        if outcome.refused and not (upload.get("layout") and outcome.readings):
+            self._discard(request, token)
+            return None
+        upload["header"] = [reading.header for reading in outcome.readings]
+        request.session.modified = True
+        return token
+
+    def _remap(self, request):
+        token = request.POST.get("token", "")
+        upload = request.session.get(_SESSION_KEY, {}).get(token)
+        if upload is None or upload["model"] != self.model._meta.model_name or not upload.get("layout"):
+            return self._expired(request)
+        handle = _open_fresh(upload["path"])
+        if handle is None:
+            self._discard(request, token)
+            return self._expired(request)
+        fields = registry["import_layouts"][upload["layout"]].fields
+        upload["mapping"] = _mapping_from(request.POST, upload.get("header", []), fields)
+        request.session.modified = True
+        with handle:
+            outcome = self._apply(request, upload, handle, dry_run=True)
+        token = self._after_preview(request, token, upload, outcome)
+        return self._page(request, ImportForm(user=request.user), outcome, token, upload=upload)
 
     def _as_job(self, request, form):
         """A large file: its preview, then its import, run as background jobs (conflictdb.jobs)."""
         data = form.cleaned_data
-        return start_import_job(request, data["file"], self.model._meta.model_name,
+        layout = data["layout"] or ""
+        return start_import_job(request, data["file"], layout or self.model._meta.model_name, layout=bool(layout),
                                 options={"encoding": data["encoding"] or None, "delimiter": data["delimiter"] or None,
                                          "dayfirst": data["dayfirst"]})
 
@@ -160,7 +227,8 @@ class CsvImportAdminMixin:
         token = secrets.token_urlsafe(16)
         upload = {"path": handle.name, "name": os.path.basename(uploaded.name), "sha256": digest.hexdigest(),
                   "model": self.model._meta.model_name, "encoding": form.cleaned_data["encoding"] or None,
-                  "delimiter": form.cleaned_data["delimiter"] or None, "dayfirst": form.cleaned_data["dayfirst"]}
+                  "delimiter": form.cleaned_data["delimiter"] or None, "dayfirst": form.cleaned_data["dayfirst"],
+                  "layout": form.cleaned_data["layout"] or None, "mapping": {}}
         uploads[token] = upload
         request.session.modified = True
         return token, upload
@@ -173,9 +241,14 @@ class CsvImportAdminMixin:
                 os.unlink(upload["path"])
 
     def _apply(self, request, upload, source, dry_run):
-        return import_file(source, upload["model"], user=request.user, file_name=upload["name"],
-                           encoding=upload["encoding"], delimiter=upload["delimiter"],
-                           dayfirst=upload["dayfirst"], dry_run=dry_run)
+        options = dict(user=request.user, file_name=upload["name"], encoding=upload["encoding"],
+                       delimiter=upload["delimiter"], dayfirst=upload["dayfirst"], dry_run=dry_run)
+        if upload.get("layout"):
+            if hasattr(source, "read"):
+                return import_layout(source, upload["layout"], mapping=upload.get("mapping") or None, **options)
+            with open(source, "rb") as handle:
+                return import_layout(handle, upload["layout"], mapping=upload.get("mapping") or None, **options)
+        return import_file(source, upload["model"], **options)
 
     def _expired(self, request):
         messages.error(request, "This preview has expired (or was already confirmed): nothing was imported. "
@@ -204,15 +277,22 @@ class CsvImportAdminMixin:
                 self._discard(request, token)
         if outcome.refused:  # the database changed since the preview
             messages.error(request, f"Refused, nothing was changed: {outcome.error_count} errors.")
-            return self._page(request, ImportForm(), outcome, None)
+            return self._page(request, ImportForm(user=request.user), outcome, None)
         batch_url = reverse("admin:conflictdb_importbatch_change", args=[outcome.batch.pk])
         messages.success(request, f"{upload['name']}: {outcome.summary()} Import batch #{outcome.batch.pk} "
                                   f"({batch_url}).")
         return HttpResponseRedirect(changelist)
 
-    def _page(self, request, form, outcome, token):
+    def _page(self, request, form, outcome, token, upload=None):
         opts = self.model._meta
         spec = registry["csv_models"][opts.model_name]
+        layout = registry["import_layouts"].get((upload or {}).get("layout") or "")
+        fields = layout.fields if layout else ()
+        mapping = (upload or {}).get("mapping") or {}
+        ignored = set(mapping.get(IGNORE, []))
+        readings = [{"index": r.index, "header": r.header, "field": r.field, "how": r.explanation,
+                     "chosen": (IGNORE if r.header in ignored else r.field or "") if r.how != "not read" else ""}
+                    for r in (outcome.readings if outcome else [])]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import {opts.verbose_name_plural}",
@@ -224,5 +304,9 @@ class CsvImportAdminMixin:
             "token": token,
             "columns": [column for column in spec.columns if column.importable],
             "natural_key": spec.natural_key,
+            "layout": layout.name if layout else "",
+            "readings": readings if fields else [],
+            "layout_fields": fields,
+            "ignore": IGNORE,
         }
         return TemplateResponse(request, "admin/csv_import.html", context)

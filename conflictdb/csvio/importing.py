@@ -102,6 +102,7 @@ class Outcome:
     rows: int = 0
     dry_run: bool = False
     seconds: dict = field(default_factory=dict)  # phase → wall-clock seconds (for the benchmark)
+    readings: list = field(default_factory=list)  # a flat layout's header, as read (conflictdb.csvio.headers)
 
     def timed(self, phase, started):
         self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started

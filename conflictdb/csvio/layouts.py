@@ -1,6 +1,7 @@
 """Dataset layouts other monitors publish, imported row by row into our records: the machinery.
 
-The layouts themselves are the apps' (events/csv/layouts/: ucdp_ged.py, oryx.py), registered in
+The layouts themselves are the apps' (events/csv/layouts/: ucdp_ged.py, oryx.py, and the flat
+layouts flat_casualties.py, flat_equipment.py, acled.py), registered in
 their ready() into registry["import_layouts"] as ImportLayout; this module finds them only there.
 
 A layout row becomes several records (a UCDP GED row: an event, its place, its actors, a claim
@@ -13,6 +14,10 @@ Each layout declares WRITES, every model it writes with what it does to it (ADD;
 well where an upsert may update an existing record), and PERMISSIONS built from it: besides
 conflictdb.import_data, a user needs all of them (layout_permissions), so a layout never lets anyone
 add or change a record they could not add or change by hand.
+
+A flat layout (one row = one claimed item) also declares its FIELDS (conflictdb.csvio.headers):
+its header is matched by names and synonyms, the user may map columns (`mapping`, {field:
+column}), and read_header puts how each column was read on the outcome (the admin's preview).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from conflictdb.csvio.headers import HeaderMatch, match_header
 from conflictdb.csvio.importing import RowError, run_import
 from conflictdb.csvio.values import CellError
 from conflictdb.provenance import acting
@@ -96,6 +102,33 @@ def check_header(header, required, outcome) -> bool:
     return not missing
 
 
+def read_header(table, fields, mapping, outcome) -> HeaderMatch | None:
+    """A flat layout's header read by conflictdb.csvio.headers; None (and header errors) when it
+    cannot be read. How each column was read goes on the outcome either way."""
+    match = match_header(table.header, fields, mapping)
+    outcome.readings = match.readings
+    for columns, reason in match.problems:
+        outcome.add_error(RowError(1, columns, "", reason))
+    return None if match.problems else match
+
+
+class FlatRow:
+    """One row of a flat layout: cells by field name, errors naming the file's own column."""
+
+    def __init__(self, match: HeaderMatch, cells: list[str]):
+        self.match, self.cells = match, cells
+
+    def value(self, name) -> str:
+        index = self.match.columns.get(name)
+        return (self.cells[index] if index is not None and index < len(self.cells) else "").strip()
+
+    def has(self, name) -> bool:
+        return name in self.match.columns
+
+    def error(self, name, problem, value=None):
+        return cell_error(self.match.column(name), self.value(name) if value is None else value, problem)
+
+
 ADD, CHANGE = "add", "change"
 
 
@@ -112,6 +145,7 @@ class ImportLayout:
     name: str
     apply: Callable
     permissions: tuple[str, ...]
+    fields: tuple = ()  # a flat layout's HeaderFields: its header is matched, and may be mapped
 
 
 def register(layout: ImportLayout) -> None:
@@ -127,14 +161,20 @@ def layout_permissions(layout) -> tuple[str, ...]:
 
 
 def import_layout(handle, layout, *, user, file_name="", encoding=None, delimiter=None, dayfirst=False,
-                  dry_run=False, progress=None):
+                  dry_run=False, progress=None, mapping=None):
     """Apply a file in a dataset layout all or nothing; returns the Outcome (see importing).
 
+    `mapping` ({field: column}, flat layouts only) says which column fills which field.
     Raises PermissionError, before anything is read or written, when the user lacks
-    conflictdb.import_data or any of layout_permissions(layout)."""
-    apply = registry["import_layouts"][layout].apply
+    conflictdb.import_data or any of layout_permissions(layout); ValueError for a mapping given
+    to a layout that reads fixed columns."""
+    found = registry["import_layouts"][layout]
+    if mapping and not found.fields:
+        raise ValueError(f"the {layout} layout reads its publisher's own columns: it takes no column mapping")
+    extra = {"mapping": mapping or {}} if found.fields else {}
     return run_import(handle, layout=layout, user=user, file_name=file_name or str(getattr(handle, "name", "")),
-                      options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst}, dry_run=dry_run,
-                      apply=lambda table, batch, outcome: apply(table, outcome, user=user, dayfirst=dayfirst,
-                                                                progress=progress),
+                      options={"encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst, "mapping": mapping or None},
+                      dry_run=dry_run,
+                      apply=lambda table, batch, outcome: found.apply(table, outcome, user=user, dayfirst=dayfirst,
+                                                                      progress=progress, **extra),
                       permissions=layout_permissions(layout))

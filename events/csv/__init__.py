@@ -1,6 +1,7 @@
 """The events app's CSV side: its models' columns and natural keys (columns.py, keys.py), the
 "quantity" cell group (numbers as reported, read by events.quantities, the one reader), the
-dataset layouts it imports (layouts/: UCDP GED, Oryx) and exports (exports.py: ACLED, UCDP GED,
+dataset layouts it imports (layouts/: UCDP GED, Oryx, ACLED and the flat casualty-figures and
+equipment-losses layouts) and exports (exports.py: ACLED, UCDP GED,
 HXL). register() hands them to the base CSV engines (conflictdb.csvio) through
 conflictdb.registry; EventsConfig.ready() calls it.
 """
@@ -24,7 +25,7 @@ def register():
     from events.csv import columns as event_columns
     from events.csv import exports
     from events.csv import keys as event_keys
-    from events.csv.layouts import oryx, ucdp_ged
+    from events.csv.layouts import acled, flat_casualties, flat_equipment, oryx, ucdp_ged
     from events.models import Claim, Event
 
     columns.register(*event_columns.SPECS)
@@ -35,7 +36,8 @@ def register():
         columns.ACTOR: event_keys.actor, columns.EQUIPMENT_TYPE: event_keys.equipment_type,
         columns.DISPLACEMENT: event_keys.displacement,
     })
-    for module in (ucdp_ged, oryx):
-        layouts.register(layouts.ImportLayout(module.NAME, module.apply, module.PERMISSIONS))
+    for module in (ucdp_ged, oryx, acled, flat_casualties, flat_equipment):
+        layouts.register(layouts.ImportLayout(module.NAME, module.apply, module.PERMISSIONS,
+                                              getattr(module, "FIELDS", ())))
     for layout in exports.LAYOUTS:
         exporting.register_layout(layout)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conflictdb import jobs
 from conflictdb.csvio import columns
+from conflictdb.csvio.headers import parse_mapping
 from conflictdb.csvio.importing import import_file, importable
 from conflictdb.csvio.layouts import import_layout
 from conflictdb.registry import registry
@@ -38,7 +39,8 @@ class Progress:
 
 class Command(BaseCommand):
     help = ("Import a CSV or XLSX file all or nothing: one model's columns (see docs/csv-import.md) or a "
-            "dataset layout (ucdp-ged, oryx). A file with any bad row changes nothing and every error is "
+            "dataset layout (ucdp-ged, oryx, acled, and the flat casualty-figures and equipment-losses, whose "
+            "columns may be mapped with --map). A file with any bad row changes nothing and every error is "
             "listed; importing the same file again changes nothing.")
 
     def add_arguments(self, parser):
@@ -47,6 +49,9 @@ class Command(BaseCommand):
         what.add_argument("--model", help="Model of the rows: " + ", ".join(
             sorted(name for name, spec in registry["csv_models"].items() if importable(spec))) + ".")
         what.add_argument("--layout", choices=sorted(registry["import_layouts"]), help="A dataset layout.")
+        parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                            help="A flat layout's field read from a column of the file, e.g. --map party=Affiliation "
+                                 "(repeatable; --map -=COLUMN leaves a column unread).")
         parser.add_argument("--user", required=True, help="Username the batch is attributed to (needs import rights).")
         parser.add_argument("--encoding", help="Declare the encoding (default: detected; e.g. windows-1256, utf-16).")
         parser.add_argument("--delimiter", help="comma, semicolon or tab (default: detected).")
@@ -65,8 +70,14 @@ class Command(BaseCommand):
         path = options["file"]
         if not os.path.isfile(path):
             raise CommandError(f"No file {path!r}.")
+        try:
+            mapping = parse_mapping(options["map"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if mapping and not options["layout"]:
+            raise CommandError("--map maps the columns of a flat layout: use it with --layout.")
         if options["background"]:
-            return self._queue(path, user, options)
+            return self._queue(path, user, options, mapping)
         show = not options["no_progress"] and options["verbosity"] > 0
         with open(path, "rb") as handle:
             progress = Progress(self.stderr, handle, os.path.getsize(path)) if show else None
@@ -75,14 +86,14 @@ class Command(BaseCommand):
                           progress=progress)
             try:
                 if options["layout"]:
-                    outcome = import_layout(handle, options["layout"], **kwargs)
+                    outcome = import_layout(handle, options["layout"], mapping=mapping, **kwargs)
                 else:
                     try:
                         columns.spec_for(options["model"])
                     except KeyError as exc:
                         raise CommandError(exc.args[0]) from exc
                     outcome = import_file(handle, options["model"], **kwargs)
-            except PermissionError as exc:
+            except (PermissionError, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
             if progress:
                 progress.done()
@@ -98,7 +109,7 @@ class Command(BaseCommand):
                                f"{outcome.counts['refused']} of {outcome.rows} rows.{batch}")
         self.stdout.write(outcome.summary() + batch)
 
-    def _queue(self, path, user, options):
+    def _queue(self, path, user, options, mapping):
         target = options["layout"] or options["model"]
         if not options["layout"]:
             try:
@@ -108,7 +119,8 @@ class Command(BaseCommand):
         try:
             job = jobs.start_import(path, target, user=user, file_name=os.path.basename(path),
                                     layout=bool(options["layout"]), dry_run=options["dry_run"],
-                                    options={name: options[name] for name in ("encoding", "delimiter", "dayfirst")})
+                                    options={**{name: options[name] for name in ("encoding", "delimiter", "dayfirst")},
+                                             "mapping": mapping})
         except PermissionError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Queued as background job #{job.pk}: manage.py jobs {job.pk} --follow")

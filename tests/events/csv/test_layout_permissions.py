@@ -21,14 +21,17 @@ from conflictdb.provenance import Channel, acting
 from conflictdb.registry import registry
 from conflictdb.roles import DATA_MANAGERS
 from events.gazetteer import load_gazetteer
-from events.models import Actor, Claim, ConsensusFigure, EquipmentLoss, Event, StaleConsensus
+from events.models import Actor, CasualtyFigure, Claim, ConsensusFigure, EquipmentLoss, Event, StaleConsensus
 from conflictdb.models import ImportBatch
 from sources.models import Document, Source
 from tests.paths import FIXTURES
 
 IMPORTS = FIXTURES / "import"
-FILES = {"ucdp-ged": IMPORTS / "ucdp_ged231_sample_syria.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
-SMALL = {"ucdp-ged": IMPORTS / "ucdp_ged_sample_20.csv", "oryx": IMPORTS / "oryx_sample_32.csv"}
+FLAT = {"casualty-figures": IMPORTS / "flat" / "casualty_figures.csv",
+        "equipment-losses": IMPORTS / "flat" / "equipment_losses.csv",
+        "acled": IMPORTS / "flat" / "acled_syria_sample.csv"}
+FILES = {"ucdp-ged": IMPORTS / "ucdp_ged231_sample_syria.csv", "oryx": IMPORTS / "oryx_sample_32.csv", **FLAT}
+SMALL = {"ucdp-ged": IMPORTS / "ucdp_ged_sample_20.csv", "oryx": IMPORTS / "oryx_sample_32.csv", **FLAT}
 # Written as a consequence of what a layout writes, never by the layout: the import batch itself,
 # the history of each record, the consensus figures events.consensus derives from the claims and
 # the marks of the events whose consensus the background job recomputes after the import.
@@ -111,7 +114,31 @@ def _revise_oryx(row):
     row["date_recorded"] = "2022-12-31"  # the claim's and the loss's date
 
 
-REVISE = {"ucdp-ged": _revise_ged, "oryx": _revise_oryx}
+def _revise_casualties(row):
+    if row["Title"] and row["Document URL"]:
+        row["Title"] += " (revised)"  # the document's title (found by its URL)
+    row["Note"] = (row["Note"] + " revised").strip()  # the figure's note
+    if row["Event ID"]:
+        row["Date"] = "2024-11-29"  # the claim's dates (its key is the event id)
+
+
+def _revise_equipment(row):
+    row["Quantity"] = "2"  # the loss's count
+    if row["Report title"]:
+        row["Report title"] += " (revised)"  # the document's title
+
+
+def _revise_acled(row):
+    row["fatalities"] = str(int(row["fatalities"]) + 1)  # the figure, and the claim's statement
+    row["notes"] += " (revised)"  # the event's summary and the document's text
+
+
+REVISE = {"ucdp-ged": _revise_ged, "oryx": _revise_oryx, "casualty-figures": _revise_casualties,
+          "equipment-losses": _revise_equipment, "acled": _revise_acled}
+# The models whose records the revised sample changes (besides adding), per layout.
+CHANGED = {"ucdp-ged": {Event, Document, Claim, Source, Actor}, "oryx": {EquipmentLoss, Claim, Source, Document},
+           "casualty-figures": {CasualtyFigure, Claim, Document}, "equipment-losses": {EquipmentLoss, Document},
+           "acled": {Event, Document, Claim, Source, CasualtyFigure}}
 
 
 def test_each_layout_declares_its_own_add_and_change_permissions():
@@ -127,14 +154,14 @@ def test_each_layout_declares_its_own_add_and_change_permissions():
                                                      for name in names)
 
 
-def test_a_data_manager_imports_both_layouts(gazetteer, data_manager):
+def test_a_data_manager_imports_every_layout(gazetteer, data_manager):
     for layout in LAYOUTS:
         assert check_permission(data_manager, layout_permissions(layout)) is None
         outcome = _import(FILES[layout], layout, data_manager)
         assert outcome.errors == [] and outcome.batch.status == ImportBatch.Status.APPLIED, layout
         assert outcome.counts["created"] == outcome.rows > 0, layout
     assert Event.objects.filter(external_id__startswith="ucdp-ged:").count() == 265
-    assert EquipmentLoss.objects.count() == 32
+    assert EquipmentLoss.objects.count() == 32 + 6
 
 
 @pytest.mark.parametrize("layout, permission", [(layout, permission) for layout in LAYOUTS
@@ -175,7 +202,8 @@ def test_the_command_line_refuses_a_layout_naming_the_missing_permission(db, dat
 def _edit_between_imports(layout, user):
     """Records the next import of the same file puts back: so that its updates reach more models."""
     with acting(user=user, channel=Channel.ADMIN):
-        Source.objects.filter(name={"ucdp-ged": "UCDP GED", "oryx": "Oryx"}[layout]).update(url="https://example.org/")
+        Source.objects.filter(name={"ucdp-ged": "UCDP GED", "oryx": "Oryx", "acled": "ACLED"}.get(layout, "")).update(
+            url="https://example.org/")
         Document.objects.filter(external_id__startswith="oryx:list:").update(notes="edited")
         Actor.objects.filter(kind=Actor.Kind.COALITION, name__startswith="UCDP side:").update(description="edited")
 
@@ -197,9 +225,7 @@ def test_the_permissions_of_a_layout_cover_every_model_it_writes(gazetteer, data
     assert needed <= declared, sorted(needed - declared)
     # Every model the layout declares is one the sample writes, and the layout's updates are seen.
     assert {name.split(".")[1].split("_", 1)[1] for name in declared} == {m._meta.model_name for m in written}
-    assert {m for m, actions in written.items() if "change" in actions} >= (
-        {Event, Document, Claim, Source, Actor} if layout == "ucdp-ged"
-        else {EquipmentLoss, Claim, Source, Document})
+    assert {m for m, actions in written.items() if "change" in actions} >= CHANGED[layout]
 
     # No write escaped the tracked models (whose histories the batches stamp).
     grown = {model for model in apps.get_models() if model._base_manager.count() != before[model._meta.label]}
