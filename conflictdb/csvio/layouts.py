@@ -129,6 +129,22 @@ class FlatRow:
         return cell_error(self.match.column(name), self.value(name) if value is None else value, problem)
 
 
+def apply_flat(table, outcome, fields, *, mapping, progress, write_row) -> None:
+    """Run a flat layout's file: its header read by `fields` (and the user's mapping), then each row
+    through a RowWriter as `write_row(writer, number, row)`. The one loop of every flat layout."""
+    match = read_header(table, fields, mapping, outcome)
+    if match is None:
+        return
+    writer = RowWriter(outcome, progress)
+    for number, cells in table.rows:
+        row = FlatRow(match, cells)
+        writer.run(number, lambda number=number, row=row: write_row(writer, number, row))
+    if not outcome.rows:
+        outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
+    if progress:
+        progress(outcome.rows)
+
+
 ADD, CHANGE = "add", "change"
 
 

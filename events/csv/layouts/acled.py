@@ -31,9 +31,8 @@ from decimal import Decimal
 
 from conflictdb.csvio import columns as c
 from conflictdb.csvio.headers import HeaderField
-from conflictdb.csvio.importing import RowError
 from conflictdb.csvio.keys import KeyResolver
-from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, RowWriter, permissions, read_header
+from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, apply_flat, permissions
 from conflictdb.csvio.values import CellError, parse_date, parse_decimal, parse_int
 from conflictdb.names import normalise_name
 from conflictdb.upsert import upsert
@@ -279,15 +278,5 @@ class _Acled:
 
 
 def apply(table, outcome, *, user, dayfirst=False, progress=None, mapping=None):
-    match = read_header(table, FIELDS, mapping, outcome)
-    if match is None:
-        return
     acled = _Acled(user, dayfirst)
-    writer = RowWriter(outcome, progress)
-    for number, cells in table.rows:
-        row = FlatRow(match, cells)
-        writer.run(number, lambda row=row: acled.row(writer, row))
-    if not outcome.rows:
-        outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
-    if progress:
-        progress(outcome.rows)
+    apply_flat(table, outcome, FIELDS, mapping=mapping, progress=progress, write_row=lambda writer, _number, row: acled.row(writer, row))

@@ -11,8 +11,7 @@ file updates the figure. The count is read as written ("at least 11", "about 30"
 from __future__ import annotations
 
 from conflictdb.csvio.headers import HeaderField
-from conflictdb.csvio.importing import RowError
-from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, RowWriter, permissions, read_header
+from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, apply_flat, permissions
 from conflictdb.upsert import upsert
 from events.flat_layouts import FlatContext, choice, date_of
 from events.models import Actor, CasualtyFigure, Claim, ClaimExcerpt, Event, EventLocation
@@ -136,16 +135,6 @@ class _Figures:
 
 
 def apply(table, outcome, *, user, dayfirst=False, progress=None, mapping=None):
-    match = read_header(table, FIELDS, mapping, outcome)
-    if match is None:
-        return
     figures = _Figures(user, dayfirst)
-    writer = RowWriter(outcome, progress)
-    for number, cells in table.rows:
-        row = FlatRow(match, cells)
-        writer.run(number, lambda number=number, row=row: figures.row(writer, number, row))
-    if not outcome.rows:
-        outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
-    if progress:
-        progress(outcome.rows)
+    apply_flat(table, outcome, FIELDS, mapping=mapping, progress=progress, write_row=figures.row)
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from conflictdb.csvio import columns as c
 from conflictdb.csvio.headers import HeaderField
-from conflictdb.csvio.importing import RowError
-from conflictdb.csvio.layouts import ADD, CHANGE, FlatRow, RowWriter, permissions, read_header
+from conflictdb.csvio.layouts import ADD, CHANGE, apply_flat, permissions
 from conflictdb.csvio.values import CellError
 from conflictdb.names import normalise_name
 from conflictdb.upsert import WriteStatus, upsert
@@ -156,15 +155,5 @@ def _type_spellings():
 
 
 def apply(table, outcome, *, user, dayfirst=False, progress=None, mapping=None):
-    match = read_header(table, FIELDS, mapping, outcome)
-    if match is None:
-        return
     losses = _Losses(user, dayfirst)
-    writer = RowWriter(outcome, progress)
-    for number, cells in table.rows:
-        row = FlatRow(match, cells)
-        writer.run(number, lambda number=number, row=row: losses.row(writer, number, row))
-    if not outcome.rows:
-        outcome.add_error(RowError(2, "", "", "the file has a header but no data rows"))
-    if progress:
-        progress(outcome.rows)
+    apply_flat(table, outcome, FIELDS, mapping=mapping, progress=progress, write_row=losses.row)
